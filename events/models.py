@@ -1,0 +1,1 @@
+"""Side-event models arrive with the side-events issue (#6)."""

@@ -1,0 +1,9 @@
+"""Stakeholder database: organizations and their focal points."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationsConfig(AppConfig):
+    name = "organizations"
+    verbose_name = _("Organizations")

@@ -1,0 +1,5 @@
+"""The NGO engagement portal: project package and core app."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

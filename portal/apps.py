@@ -1,0 +1,9 @@
+"""Core app: users, activity log, notification outbox, roles, home page."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Portal")

@@ -1,0 +1,79 @@
+"""Reads for the home page and the staff pages."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from organizations.enums import VerificationState
+from organizations.models import Organization
+from sessions.selectors import open_for_registration
+
+from .models import ActivityLog
+from .roles import has_mfa, roles_of
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One thing a person has to do now, with where to do it."""
+
+    text: str
+    url: str = ""
+    urgent: bool = False
+
+
+def todos_for(user) -> list[Todo]:
+    """What this person has to do now, most pressing first."""
+    roles = roles_of(user)
+    todos: list[Todo] = []
+    if roles.needs_mfa and not has_mfa(user):
+        todos.append(
+            Todo(
+                _("Set up two-factor authentication: your staff pages stay locked until you do."),
+                reverse("mfa_activate_totp"),
+                urgent=True,
+            )
+        )
+    if roles.csu_staff:
+        pending = Organization.objects.filter(verification_state=VerificationState.PENDING).count()
+        if pending:
+            todos.append(
+                Todo(
+                    _("%(count)s organizations await verification.") % {"count": pending},
+                    reverse("admin:organizations_organization_changelist") + "?verification_state__exact=pending",
+                )
+            )
+    if roles.focal_point:
+        organizations = list(
+            Organization.objects.filter(members__user=user).only("name", "acronym", "verification_state")
+        )
+        for organization in organizations:
+            if organization.verification_state == VerificationState.PENDING:
+                todos.append(Todo(_("%(organization)s awaits verification by the Civil Society Unit.") % {"organization": organization}))
+            elif organization.verification_state == VerificationState.CHANGES_REQUESTED:
+                todos.append(Todo(_("The Civil Society Unit asked for changes to %(organization)s.") % {"organization": organization}, urgent=True))
+        if any(o.verification_state == VerificationState.VERIFIED for o in organizations):
+            for session in open_for_registration():
+                todos.append(
+                    Todo(
+                        _("Registration for %(session)s is open until %(deadline)s.")
+                        % {"session": session, "deadline": _format_deadline(session)},
+                        session.get_absolute_url(),
+                    )
+                )
+    return todos
+
+
+def _format_deadline(session) -> str:
+    from django.utils import formats, timezone
+
+    local = timezone.localtime(session.registration_closes, session.tz)
+    return f"{formats.date_format(local, 'j F Y, H:i')} ({session.time_zone})"
+
+
+def activity_visible_to(user) -> QuerySet[ActivityLog]:
+    """The activity log for CSU staff; nothing for anyone else."""
+    if not roles_of(user).csu_staff:
+        return ActivityLog.objects.none()
+    return ActivityLog.objects.select_related("actor", "content_type")

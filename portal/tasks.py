@@ -1,0 +1,15 @@
+"""Celery tasks of the core app. They take ids only and are safe to run twice."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="portal.tasks.deliver_notification")
+def deliver_notification(notification_id: int) -> str:
+    return services.deliver_notification(notification_id)
+
+
+@shared_task(name="portal.tasks.sweep_outbox")
+def sweep_outbox() -> int:
+    return services.sweep_outbox()
