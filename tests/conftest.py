@@ -20,11 +20,19 @@ def make_user(email: str, **extra):
     return user
 
 
-def give_totp(user):
-    """Give a user a TOTP authenticator, as if they had set it up."""
+def give_totp(user) -> str:
+    """Give a user a TOTP authenticator, as if they had set it up; returns its secret."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-    return TOTP.activate(user, generate_totp_secret())
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def current_totp_code(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    return format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,188 @@
+"""The notification outbox: written with the change, delivered after commit, at most once."""
+
+import time
+
+import pytest
+from django.core import mail
+from kombu import pools as kombu_pools
+from django.db import transaction
+from django.test import override_settings
+
+from portal import services
+from portal.celery import app as celery_app
+from portal.enums import NotificationStatus
+from portal.models import ActivityLog, Notification
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WELCOME_SUBJECT = "Welcome to the UNODC NGO engagement portal"
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+REFUSING_SMTP = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": 2},
+    }
+}
+
+
+def use_broker(url: str, *, eager: bool) -> None:
+    celery_app.conf.update(broker_url=url, task_always_eager=eager)
+    # Connections and producers made for the previous broker must not be reused.
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_down():
+    """Celery as in production (not eager) with a broker that refuses connections."""
+    saved_url, saved_eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    use_broker(UNREACHABLE_BROKER, eager=False)
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+        yield
+    use_broker(saved_url, eager=saved_eager)
+
+
+def test_notification_is_delivered_after_commit_with_text_and_html(outsider):
+    with transaction.atomic():
+        notification = services.notify(outsider, "welcome")
+        assert mail.outbox == []  # nothing leaves before the change commits
+
+    assert [(m.to, m.subject) for m in mail.outbox] == [([outsider.email], WELCOME_SUBJECT)]
+    message = mail.outbox[0]
+    assert f"your e-mail address {outsider.email} is confirmed" in message.body
+    assert [mimetype for _content, mimetype in message.alternatives] == ["text/html"]
+    assert message.extra_headers["X-Portal-Notification"] == str(notification.pk)
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts, notification.last_error) == ("sent", 1, "")
+    assert notification.sent_at is not None
+
+
+def test_notification_of_a_rolled_back_change_is_never_sent(outsider):
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            services.notify(outsider, "welcome")
+            raise RuntimeError("the change failed")
+
+    assert mail.outbox == []
+    assert Notification.objects.count() == 0
+
+
+def test_delivering_the_same_notification_twice_sends_one_email(outsider):
+    with transaction.atomic():
+        notification = services.notify(outsider, "welcome")
+
+    assert services.deliver_notification(notification.pk) == "sent"
+    assert services.deliver_notification(notification.pk) == "sent"
+    from portal.tasks import deliver_notification
+
+    deliver_notification.delay(notification.pk)
+
+    assert len(mail.outbox) == 1
+    notification.refresh_from_db()
+    assert notification.attempts == 1
+
+
+def test_delivering_a_missing_notification_is_harmless():
+    assert services.deliver_notification(999_999) == "missing"
+    assert mail.outbox == []
+
+
+@override_settings(LANGUAGE_CODE="en")
+def test_email_is_rendered_in_the_recipients_language(outsider):
+    outsider.language = "fr"
+    outsider.save()
+
+    with transaction.atomic():
+        notification = services.notify(outsider, "welcome")
+
+    notification.refresh_from_db()
+    assert notification.language == "fr"
+    assert notification.subject == "Bienvenue sur le portail de collaboration avec les ONG de l’ONUDC"
+    assert mail.outbox[0].subject == notification.subject
+
+
+def test_broker_down_keeps_the_notification_pending_and_answers_fast(outsider, broker_down):
+    started = time.monotonic()
+    with transaction.atomic():
+        notification = services.notify(outsider, "welcome")
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 5
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == ("pending", 0)
+    assert mail.outbox == []
+
+
+def test_sweep_delivers_what_the_broker_missed_once_it_is_back(outsider, broker_down):
+    with transaction.atomic():
+        notification = services.notify(outsider, "welcome")
+    assert services.sweep_outbox(older_than_seconds=0) == 0  # still down: nothing handed over
+
+    # The broker is back (eager here; tests/test_worker.py does it with a real worker and Redis).
+    celery_app.conf.task_always_eager = True
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
+        assert services.sweep_outbox(older_than_seconds=0) == 1
+        assert services.sweep_outbox(older_than_seconds=0) == 0
+
+    assert [m.subject for m in mail.outbox] == [WELCOME_SUBJECT]
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == ("sent", 1)
+
+
+def test_sweep_leaves_fresh_notifications_to_their_own_task(outsider, broker_down):
+    with transaction.atomic():
+        services.notify(outsider, "welcome")
+
+    assert services.sweep_outbox(older_than_seconds=3600) == 0
+
+
+@override_settings(MAILERS=REFUSING_SMTP, OUTBOX_MAX_ATTEMPTS=2)
+def test_smtp_failure_keeps_it_pending_then_marks_it_failed(outsider):
+    with transaction.atomic():
+        notification = services.notify(outsider, "welcome")
+
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == ("pending", 1)
+    assert notification.last_error.startswith("ConnectionRefusedError")
+
+    assert services.deliver_notification(notification.pk) == "failed"
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == ("failed", 2)
+    assert services.sweep_outbox(older_than_seconds=0) == 0
+
+
+def test_notify_a_bare_address_uses_the_active_language():
+    with transaction.atomic():
+        notification = services.notify("someone@example.test", "welcome", {"recipient": None})
+
+    assert (notification.recipient, notification.to_email, notification.language) == (None, "someone@example.test", "en")
+    assert [m.to for m in mail.outbox] == [["someone@example.test"]]
+
+
+def test_log_activity_records_actor_target_and_values(csu_officer, organizations):
+    organization = organizations["a"]
+
+    entry = services.log_activity(
+        "organizations.organization.verified",
+        actor=csu_officer,
+        target=organization,
+        old={"verification_state": "pending"},
+        new={"verification_state": "verified", "checked_on": organization.created_at},
+        note="Statutes received",
+    )
+
+    entry = ActivityLog.objects.get(pk=entry.pk)
+    assert (entry.actor, entry.action, entry.target, entry.object_repr) == (
+        csu_officer,
+        "organizations.organization.verified",
+        organization,
+        "Harm Reduction Alliance (HRA)",
+    )
+    assert entry.old_values == {"verification_state": "pending"}
+    assert entry.new_values == {"verification_state": "verified", "checked_on": str(organization.created_at)}
+    assert entry.note == "Statutes received"
+
+
+def test_notification_status_choices_are_the_documented_ones():
+    assert NotificationStatus.values == ["pending", "sent", "failed"]
