@@ -1,0 +1,498 @@
+"""Demo data for the embedded default: commissions, sessions around today, organizations, one account per role.
+
+`load_demo_data()` is idempotent: every row is keyed on its natural key, so loading it on
+every start changes nothing and duplicates nothing. Reference data (commissions, umbrella
+bodies, sessions) is brought back to what is written here; organizations and accounts are
+only created when missing, so what a tester changes in the demo survives a restart.
+"""
+
+import calendar
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from organizations.enums import EcosocStatus, MemberRole, VerificationState
+from organizations.models import Organization, OrganizationMember
+from sessions.enums import AdmissionRule, SessionFormat
+from sessions.models import Commission, Session
+from umbrella.models import Coordinator, UmbrellaBody
+
+from .models import User
+
+DEMO_PASSWORD = "portal-demo-2026"
+
+VIENNA = zoneinfo.ZoneInfo("Europe/Vienna")
+VIC = "Vienna International Centre, Vienna"
+TO_BE_ANNOUNCED = "To be announced"
+
+# The Django admin is for CSU staff: they get every permission of the portal's own apps.
+CSU_STAFF_APPS = ["portal", "organizations", "umbrella", "commission_sessions", "events"]
+
+
+# --- Commissions and umbrella bodies -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommissionData:
+    code: str
+    abbreviation: str
+    name: str
+    admission_rule: str
+
+
+COMMISSIONS = [
+    CommissionData("cnd", "CND", "Commission on Narcotic Drugs", AdmissionRule.ECOSOC_REQUIRED),
+    CommissionData(
+        "ccpcj", "CCPCJ", "Commission on Crime Prevention and Criminal Justice", AdmissionRule.ECOSOC_REQUIRED
+    ),
+    CommissionData(
+        "cop-untoc",
+        "COP-UNTOC",
+        "Conference of the Parties to the United Nations Convention against Transnational Organized Crime",
+        AdmissionRule.RULE_17,
+    ),
+    CommissionData(
+        "cosp",
+        "UNCAC COSP",
+        "Conference of the States Parties to the United Nations Convention against Corruption",
+        AdmissionRule.RULE_17,
+    ),
+    CommissionData(
+        "congress", "Crime Congress", "United Nations Congress on Crime Prevention and Criminal Justice", AdmissionRule.CONGRESS
+    ),
+]
+
+
+@dataclass(frozen=True)
+class UmbrellaBodyData:
+    slug: str
+    acronym: str
+    name: str
+    founded: int
+    website: str
+    commission_codes: tuple[str, ...]
+
+
+UMBRELLA_BODIES = [
+    UmbrellaBodyData("vngoc", "VNGOC", "Vienna NGO Committee on Drugs", 1983, "https://vngoc.org/", ("cnd",)),
+    UmbrellaBodyData("uncac-coalition", "UNCAC Coalition", "UNCAC Coalition", 2006, "https://uncaccoalition.org/", ("cosp",)),
+    UmbrellaBodyData(
+        "alliance",
+        "Alliance",
+        "Alliance of NGOs on Crime Prevention and Criminal Justice",
+        1972,
+        "https://www.cpcjalliance.org/",
+        ("ccpcj", "congress", "cop-untoc"),
+    ),
+]
+
+
+# --- Sessions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    code: str
+    number: int
+    start_date: date
+    end_date: date
+    venue: str = VIC
+    time_zone: str = "Europe/Vienna"
+    format: str = SessionFormat.HYBRID
+
+
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th `weekday` (0 = Monday) of a month; n = -1 is the last one."""
+    days = [day for day in calendar.Calendar().itermonthdates(year, month) if day.month == month and day.weekday() == weekday]
+    return days[n if n < 0 else n - 1]
+
+
+def _week_from(start: date, days: int = 5) -> tuple[date, date]:
+    return start, start + timedelta(days=days - 1)
+
+
+def cnd_session(year: int) -> SessionPlan:
+    # Regular session each March in Vienna; the 69th was in March 2026.
+    start, end = _week_from(nth_weekday(year, 3, calendar.MONDAY, 2))
+    return SessionPlan("cnd", year - 1957, start, end)
+
+
+def ccpcj_session(year: int) -> SessionPlan:
+    # Each May in Vienna; the 35th was in May 2026.
+    start, end = _week_from(nth_weekday(year, 5, calendar.MONDAY, 3))
+    return SessionPlan("ccpcj", year - 1991, start, end)
+
+
+def cop_untoc_session(year: int) -> SessionPlan | None:
+    # Every two years in October in Vienna; the 13th was in October 2026.
+    if year % 2:
+        return None
+    start, end = _week_from(nth_weekday(year, 10, calendar.MONDAY, 2))
+    return SessionPlan("cop-untoc", (year - 2000) // 2, start, end, format=SessionFormat.IN_PERSON)
+
+
+# Host cities and dates already decided; later sessions are "to be announced".
+COSP_HOSTS = {
+    10: (date(2023, 12, 11), date(2023, 12, 15), "Atlanta, United States of America", "America/New_York"),
+    11: (date(2025, 12, 15), date(2025, 12, 19), "Doha, Qatar", "Asia/Qatar"),
+}
+
+
+def cosp_session(year: int) -> SessionPlan | None:
+    # Every two years in December; the 11th was in Doha in December 2025.
+    if year % 2 == 0:
+        return None
+    number = (year - 2003) // 2
+    if number in COSP_HOSTS:
+        start, end, venue, time_zone = COSP_HOSTS[number]
+        return SessionPlan("cosp", number, start, end, venue, time_zone, SessionFormat.IN_PERSON)
+    start, end = _week_from(nth_weekday(year, 12, calendar.MONDAY, 2))
+    return SessionPlan("cosp", number, start, end, TO_BE_ANNOUNCED, format=SessionFormat.IN_PERSON)
+
+
+CONGRESS_HOSTS = {
+    14: (date(2021, 3, 7), date(2021, 3, 12), "Kyoto, Japan", "Asia/Tokyo"),
+    15: (date(2026, 4, 25), date(2026, 4, 30), "Abu Dhabi, United Arab Emirates", "Asia/Dubai"),
+}
+
+
+def congress_session(year: int) -> SessionPlan | None:
+    # Every five years since the 14th (Kyoto, March 2021, a year late because of the pandemic);
+    # the 15th is in Abu Dhabi in April 2026.
+    if year < 2021 or (year - 2021) % 5:
+        return None
+    number = 14 + (year - 2021) // 5
+    if number in CONGRESS_HOSTS:
+        start, end, venue, time_zone = CONGRESS_HOSTS[number]
+        return SessionPlan("congress", number, start, end, venue, time_zone, SessionFormat.IN_PERSON)
+    start, end = _week_from(nth_weekday(year, 4, calendar.SUNDAY, -1), days=6)
+    return SessionPlan("congress", number, start, end, TO_BE_ANNOUNCED, format=SessionFormat.IN_PERSON)
+
+
+# code -> (the session held in a year, if any; how many upcoming sessions to show)
+SCHEDULES = {
+    "cnd": (cnd_session, 2),
+    "ccpcj": (ccpcj_session, 2),
+    "cop-untoc": (cop_untoc_session, 1),
+    "cosp": (cosp_session, 1),
+    "congress": (congress_session, 1),
+}
+
+
+def sessions_around(today: date) -> list[SessionPlan]:
+    """For each commission: the most recent past session and the next upcoming ones."""
+    plans = []
+    for schedule, upcoming_count in SCHEDULES.values():
+        held = [plan for year in range(today.year - 6, today.year + 12) if (plan := schedule(year))]
+        past = [plan for plan in held if plan.end_date < today]
+        upcoming = [plan for plan in held if plan.end_date >= today]
+        plans += past[-1:] + upcoming[:upcoming_count]
+    return plans
+
+
+def at_vienna(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=VIENNA)
+
+
+def registration_window(start_date: date) -> tuple[datetime, datetime]:
+    """Opens about four months before the session, closes four weeks before it at 23:59 Vienna time."""
+    return at_vienna(start_date - timedelta(days=120), 9), at_vienna(start_date - timedelta(days=28), 23, 59)
+
+
+def registration_windows(plans: list[SessionPlan], now: datetime) -> dict[SessionPlan, tuple[datetime, datetime]]:
+    """The usual window of every session, widened for one if none would be open `now`.
+
+    The demo must always have a session to register for, whatever day it is loaded on.
+    """
+    windows = {plan: registration_window(plan.start_date) for plan in plans}
+    if any(opens <= now < closes for opens, closes in windows.values()):
+        return windows
+    today = timezone.localdate(now)
+    # Far enough ahead that a week of registration still closes two weeks before it starts.
+    soonest = min(
+        (plan for plan in plans if plan.start_date >= today + timedelta(days=21)), key=lambda plan: plan.start_date
+    )
+    opens, closes = windows[soonest]
+    windows[soonest] = (
+        min(opens, at_vienna(today - timedelta(days=7), 9)),
+        max(closes, at_vienna(today + timedelta(days=7), 23, 59)),
+    )
+    return windows
+
+
+_ORDINAL_UNITS = [
+    "", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+    "eighteenth", "nineteenth",
+]  # fmt: skip
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def ordinal_words(number: int) -> str:
+    """'Sixty-ninth' for 69, as UN documents title their sessions (1 to 99; '100th' beyond)."""
+    if not 0 < number < 100:
+        return f"{number}th"
+    if number < 20:
+        words = _ORDINAL_UNITS[number]
+    else:
+        tens, unit = divmod(number, 10)
+        words = f"{_TENS[tens]}-{_ORDINAL_UNITS[unit]}" if unit else _TENS[tens][:-1] + "ieth"
+    return words.capitalize()
+
+
+def session_title(commission: Commission, number: int) -> str:
+    if commission.code == "congress":
+        return f"{ordinal_words(number)} {commission.name}"
+    return f"{ordinal_words(number)} session of the {commission.name}"
+
+
+# --- Organizations -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganizationData:
+    name: str
+    acronym: str
+    country: str
+    ecosoc_status: str = EcosocStatus.NONE
+    ecosoc_year: int | None = None
+    verification_state: str = VerificationState.VERIFIED
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.acronym)
+
+    @property
+    def website(self) -> str:
+        return f"https://www.{self.slug}.example/"
+
+
+NONE, ROSTER, SPECIAL, GENERAL = EcosocStatus.NONE, EcosocStatus.ROSTER, EcosocStatus.SPECIAL, EcosocStatus.GENERAL
+PENDING, CHANGES_REQUESTED = VerificationState.PENDING, VerificationState.CHANGES_REQUESTED
+
+# Fictional organizations, by UN regional group of their headquarters.
+ORGANIZATIONS = [
+    # African States
+    OrganizationData("Kenya Harm Reduction Network", "KHRN", "KE", SPECIAL, 2015),
+    OrganizationData("Lagos Centre for Justice and Rehabilitation", "LCJR", "NG", SPECIAL, 2011),
+    OrganizationData("Cape Youth Recovery Trust", "CYRT", "ZA"),
+    OrganizationData("Santé Communautaire et Prévention Sénégal", "SCPS", "SN", ROSTER, 2019),
+    OrganizationData("Accra Integrity Watch", "AIW", "GH", verification_state=PENDING),
+    OrganizationData("Association marocaine pour la réinsertion des détenus", "AMRD", "MA", SPECIAL, 2010),
+    OrganizationData("Uganda Women Against Trafficking", "UWAT", "UG"),
+    OrganizationData("Cameroon Legal Aid Initiative", "CLAI", "CM", verification_state=CHANGES_REQUESTED),
+    # Asia-Pacific States
+    OrganizationData("Mumbai Drug Policy Forum", "MDPF", "IN", SPECIAL, 2014),
+    OrganizationData("Philippine Network for Restorative Justice", "PNRJ", "PH"),
+    OrganizationData("Yayasan Pemulihan Nusantara", "YPN", "ID"),
+    OrganizationData("Thai Community Health Alliance", "TCHA", "TH", ROSTER, 2016),
+    OrganizationData("Nepal Youth Against Drugs", "NYAD", "NP", verification_state=PENDING),
+    OrganizationData("Pakistan Centre for Criminal Justice Reform", "PCCJR", "PK", SPECIAL, 2018),
+    OrganizationData("Central Asian Anti-Corruption Forum", "CAACF", "KZ"),
+    OrganizationData("Beirut Centre for Prison Studies", "BCPS", "LB"),
+    # Eastern European States
+    OrganizationData("Ukrainian Harm Reduction League", "UHRL", "UA", SPECIAL, 2017),
+    OrganizationData("Fundacja Przeciw Handlowi Ludźmi", "FPHL", "PL", SPECIAL, 2013),
+    OrganizationData("Georgian Institute for Justice Reform", "GIJR", "GE"),
+    OrganizationData("Asociația pentru Integritate Publică", "AIP", "RO"),
+    OrganizationData("Belgrade Centre for Drug Policy", "BCDP", "RS"),
+    OrganizationData("Moldova Anti-Trafficking Coalition", "MATC", "MD", ROSTER, 2012),
+    OrganizationData("Estonian Recovery Community", "ERC", "EE", verification_state=PENDING),
+    # Latin American and Caribbean States
+    OrganizationData("Fundación Justicia y Paz", "FJP", "GT"),
+    OrganizationData("Instituto Brasileiro de Política de Drogas", "IBPD", "BR", SPECIAL, 2016),
+    OrganizationData("Centro de Estudios sobre Cárcel y Sociedad", "CECS", "AR", GENERAL, 2005),
+    OrganizationData("Red Mexicana de Reducción de Daños", "REMEREDA", "MX"),
+    OrganizationData("Observatorio Peruano de Integridad", "OPI", "PE", verification_state=PENDING),
+    OrganizationData("Corporación Chilena de Prevención del Delito", "CCPD", "CL", SPECIAL, 2009),
+    OrganizationData("Jamaica Youth Justice Coalition", "JYJC", "JM"),
+    # Western European and other States
+    OrganizationData("Wiener Verein für Suchtprävention", "WVS", "AT", SPECIAL, 2004),
+    OrganizationData("Deutsches Netzwerk Opferschutz", "DNO", "DE"),
+    OrganizationData("Collectif français Prison et Dignité", "CFPD", "FR", SPECIAL, 2008),
+    OrganizationData("International Network for Evidence-Based Drug Policy", "INEDP", "GB", GENERAL, 1998),
+    OrganizationData("Canadian Coalition for Safer Communities", "CCSC", "CA", SPECIAL, 2012),
+    OrganizationData("Women's Network against Organized Crime", "WNAOC", "US", GENERAL, 2001),
+]
+
+
+# --- Accounts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+    full_name: str
+    kind: str  # "csu", "coordinator", "focal_point" or "newcomer"
+    of: str = ""  # slug of the umbrella body or organization
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("CSU officer", "csu@demo.unodc.test", "Elena Marković", "csu"),
+    DemoAccount("Coordinator, VNGOC", "vngoc@demo.unodc.test", "Thomas Gruber", "coordinator", "vngoc"),
+    DemoAccount("Coordinator, Alliance", "alliance@demo.unodc.test", "Grace Okafor", "coordinator", "alliance"),
+    DemoAccount(
+        "Coordinator, UNCAC Coalition", "uncac-coalition@demo.unodc.test", "Lucía Fernández", "coordinator", "uncac-coalition"
+    ),
+    DemoAccount("Focal point, KHRN (Kenya)", "focal.one@demo.unodc.test", "Wanjiru Kamau", "focal_point", "khrn"),
+    DemoAccount("Focal point, FJP (Guatemala)", "focal.two@demo.unodc.test", "Diego Herrera Morales", "focal_point", "fjp"),
+    DemoAccount("NGO person, no organization yet", "newcomer@demo.unodc.test", "Priya Nair", "newcomer"),
+]
+
+
+# --- Loading -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedDemo:
+    accounts: list[DemoAccount]
+    sessions: list[Session]
+
+
+def load_demo_data() -> LoadedDemo:
+    """Create or bring up to date all demo data, in one transaction."""
+    with transaction.atomic():
+        csu_group = _load_csu_group()
+        commissions = _load_commissions()
+        bodies = _load_umbrella_bodies(commissions)
+        sessions = _load_sessions(commissions)
+        organizations = _load_organizations()
+        _load_accounts(csu_group=csu_group, bodies=bodies, organizations=organizations)
+    return LoadedDemo(accounts=DEMO_ACCOUNTS, sessions=sessions)
+
+
+def _load_csu_group() -> Group:
+    group, _created = Group.objects.get_or_create(name=settings.CSU_STAFF_GROUP)
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=CSU_STAFF_APPS))
+    return group
+
+
+def _load_commissions() -> dict[str, Commission]:
+    return {
+        data.code: Commission.objects.update_or_create(
+            code=data.code,
+            defaults={"abbreviation": data.abbreviation, "name": data.name, "admission_rule": data.admission_rule},
+        )[0]
+        for data in COMMISSIONS
+    }
+
+
+def _load_umbrella_bodies(commissions: dict[str, Commission]) -> dict[str, UmbrellaBody]:
+    bodies = {}
+    for data in UMBRELLA_BODIES:
+        body, _created = UmbrellaBody.objects.update_or_create(
+            slug=data.slug,
+            defaults={"name": data.name, "acronym": data.acronym, "founded": data.founded, "website": data.website},
+        )
+        body.commissions.set([commissions[code] for code in data.commission_codes])
+        bodies[data.slug] = body
+    return bodies
+
+
+def _load_sessions(commissions: dict[str, Commission]) -> list[Session]:
+    plans = sessions_around(timezone.localdate())
+    windows = registration_windows(plans, timezone.now())
+    sessions = []
+    for plan in plans:
+        commission = commissions[plan.code]
+        opens, closes = windows[plan]
+        session, _created = Session.objects.update_or_create(
+            commission=commission,
+            number=plan.number,
+            defaults={
+                "title": session_title(commission, plan.number),
+                "start_date": plan.start_date,
+                "end_date": plan.end_date,
+                "venue": plan.venue,
+                "time_zone": plan.time_zone,
+                "format": plan.format,
+                "registration_opens": opens,
+                "registration_closes": closes,
+                "quota_per_organization": 10,
+            },
+        )
+        sessions.append(session)
+    return sessions
+
+
+def _load_organizations() -> dict[str, Organization]:
+    # Created once, then left alone: verifying or editing a demo organization survives a restart.
+    return {
+        data.slug: Organization.objects.get_or_create(
+            slug=data.slug,
+            defaults={
+                "name": data.name,
+                "acronym": data.acronym,
+                "headquarters_country": data.country,
+                "website": data.website,
+                "ecosoc_status": data.ecosoc_status,
+                "ecosoc_year": data.ecosoc_year,
+                "verification_state": data.verification_state,
+            },
+        )[0]
+        for data in ORGANIZATIONS
+    }
+
+
+def _load_accounts(
+    *, csu_group: Group, bodies: dict[str, UmbrellaBody], organizations: dict[str, Organization]
+) -> None:
+    # One hash for all new accounts: hashing is deliberately slow, and the password is shared anyway.
+    password_hash = None
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.filter(email__iexact=account.email).first()
+        if user is None:
+            password_hash = password_hash or make_password(DEMO_PASSWORD)
+            user = User.objects.create(email=account.email, full_name=account.full_name, password=password_hash)
+        _verify_email(user, account.email)
+        if account.kind == "csu":
+            user.groups.add(csu_group)
+            if not user.is_staff:
+                user.is_staff = True  # the Django admin, behind two-factor authentication
+                user.save(update_fields=["is_staff"])
+        elif account.kind == "coordinator":
+            Coordinator.objects.get_or_create(body=bodies[account.of], user=user)
+        elif account.kind == "focal_point":
+            OrganizationMember.objects.get_or_create(
+                organization=organizations[account.of], user=user, defaults={"role": MemberRole.FOCAL_POINT}
+            )
+
+
+def _verify_email(user: User, email: str) -> None:
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is None:
+        has_primary = EmailAddress.objects.filter(user=user, primary=True).exists()
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=not has_primary)
+    elif not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+
+
+# --- What the command prints -----------------------------------------------------------
+
+
+def demo_banner(loaded: LoadedDemo) -> str:
+    """The short text printed on every start: who to log in as, and where."""
+    rows = [("Role", "E-mail", "Password")] + [(a.role, a.email, DEMO_PASSWORD) for a in loaded.accounts]
+    role_width = max(len(role) for role, _email, _password in rows)
+    email_width = max(len(email) for _role, email, _password in rows)
+    lines = [
+        "Demo data loaded. Demo accounts:",
+        "",
+        *(f"  {role:<{role_width}}  {email:<{email_width}}  {password}" for role, email, password in rows),
+        "",
+        "CSU staff and coordinators must set up two-factor authentication",
+        "(an authenticator app) before they can open staff pages.",
+        "",
+        f"Open {settings.PORTAL_BASE_URL.rstrip('/')}/",
+    ]
+    return "\n".join(lines)
