@@ -40,6 +40,7 @@ worker: install
 	$(VENV)/bin/celery -A portal worker --loglevel INFO
 
 beat: install
+	mkdir -p var
 	$(VENV)/bin/celery -A portal beat --loglevel INFO --schedule var/celerybeat-schedule
 
 messages: install

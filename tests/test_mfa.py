@@ -80,3 +80,14 @@ def test_login_with_totp_asks_for_the_code_before_letting_in(client, csu_officer
     response = client.post(reverse("mfa_authenticate"), {"code": current_totp_code(secret)})
     assert (response.status_code, response["Location"]) == (302, "/")
     assert int(client.session["_auth_user_id"]) == csu_officer.pk
+
+
+def test_setting_up_totp_asks_for_the_password_again(client, csu_officer, password):
+    client.force_login(csu_officer)
+
+    response = client.get(TOTP_SETUP)
+    assert (response.status_code, response["Location"]) == (302, "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F")
+
+    response = client.post(response["Location"], {"password": password})
+    assert (response.status_code, response["Location"]) == (302, TOTP_SETUP)
+    assert client.get(TOTP_SETUP).status_code == 200
