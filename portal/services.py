@@ -119,8 +119,8 @@ def enqueue_delivery(notification_id: int) -> bool:
     try:
         deliver_notification.delay(notification_id)
     except Exception as error:  # kombu raises several unrelated types when Redis is away
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
+        if deliver_notification.app.conf.task_always_eager:
+            raise  # eager mode has no broker: this is a bug in the task itself
         logger.warning("Could not enqueue notification %s: %s", notification_id, error)
         return False
     return True

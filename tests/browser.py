@@ -27,11 +27,7 @@ def launch_chromium(playwright):
 
 
 class ConsoleErrors(list):
-    """Console messages of type "error" and uncaught page errors, as text.
-
-    The browser's own request for /favicon.ico (the portal has none) is not counted:
-    it is not something a page of the portal asked for.
-    """
+    """Console messages of type "error" and uncaught page errors, as text."""
 
     def watch(self, page):
         page.on("console", self._on_console)
@@ -42,8 +38,6 @@ class ConsoleErrors(list):
         if message.type != "error":
             return
         url = (message.location or {}).get("url", "")
-        if url.endswith("/favicon.ico") and message.text.startswith("Failed to load resource"):
-            return
         self.append(f"{message.text} ({url})" if url else message.text)
 
     @property

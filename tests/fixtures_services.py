@@ -256,16 +256,15 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
 
 
 @pytest.fixture
-def celery_broker(settings, celery_worker_process):
+def celery_broker(celery_worker_process):
     """This process's Celery app publishes to the real Redis, on the worker's queue.
 
-    Also turns off CELERY_TASK_ALWAYS_EAGER in Django's settings, which
-    services.enqueue_delivery reads to decide whether a broker error is raised.
+    Only the Celery app's configuration changes (services.enqueue_delivery reads it too);
+    Django's settings are left alone, because the app reads them lazily and would save
+    the overridden values instead of the originals.
     """
     from portal.celery import app
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = redis_url()
     broker = CeleryBroker(app=app, queue=celery_worker_process.queue, url=redis_url())
     broker.start()
     celery_worker_process.clear_mail()

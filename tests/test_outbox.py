@@ -4,7 +4,6 @@ import time
 
 import pytest
 from django.core import mail
-from kombu import pools as kombu_pools
 from django.db import transaction
 from django.test import override_settings
 
@@ -12,6 +11,7 @@ from portal import services
 from portal.celery import app as celery_app
 from portal.enums import NotificationStatus
 from portal.models import ActivityLog, Notification
+from tests.fixtures_services import reset_broker_connections
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,22 +25,15 @@ REFUSING_SMTP = {
 }
 
 
-def use_broker(url: str, *, eager: bool) -> None:
-    celery_app.conf.update(broker_url=url, task_always_eager=eager)
-    # Connections and producers made for the previous broker must not be reused.
-    kombu_pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def broker_down():
     """Celery as in production (not eager) with a broker that refuses connections."""
-    saved_url, saved_eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-    use_broker(UNREACHABLE_BROKER, eager=False)
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
-        yield
-    use_broker(saved_url, eager=saved_eager)
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+    celery_app.conf.update(broker_url=UNREACHABLE_BROKER, task_always_eager=False)
+    reset_broker_connections(celery_app)
+    yield
+    celery_app.conf.update(saved)
+    reset_broker_connections(celery_app)
 
 
 def test_notification_is_delivered_after_commit_with_text_and_html(outsider):
@@ -121,9 +114,8 @@ def test_sweep_delivers_what_the_broker_missed_once_it_is_back(outsider, broker_
 
     # The broker is back (eager here; tests/test_worker.py does it with a real worker and Redis).
     celery_app.conf.task_always_eager = True
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
-        assert services.sweep_outbox(older_than_seconds=0) == 1
-        assert services.sweep_outbox(older_than_seconds=0) == 0
+    assert services.sweep_outbox(older_than_seconds=0) == 1
+    assert services.sweep_outbox(older_than_seconds=0) == 0
 
     assert [m.subject for m in mail.outbox] == [WELCOME_SUBJECT]
     notification.refresh_from_db()
