@@ -214,7 +214,7 @@ if os.environ.get("EMAIL_HOST"):
 else:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "BACKEND": "portal.mail.MailFolderBackend",
             "OPTIONS": {"file_path": str(MAIL_DIR)},
         }
     }

@@ -61,7 +61,7 @@ def test_embedded_default_uses_sqlite_eager_tasks_and_mail_files(tmp_path):
         "name": str(tmp_path / "portal.sqlite3"),
         "eager": True,
         "broker": "",
-        "mailer": "django.core.mail.backends.filebased.EmailBackend",
+        "mailer": "portal.mail.MailFolderBackend",
         "mail_options": {"file_path": str(tmp_path / "mail")},
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "debug": False,
