@@ -69,7 +69,7 @@ def _format_deadline(session) -> str:
     from django.utils import formats, timezone
 
     local = timezone.localtime(session.registration_closes, session.tz)
-    return f"{formats.date_format(local, 'j F Y, H:i')} ({session.time_zone})"
+    return f"{formats.date_format(local, 'j F Y, H:i')} ({session.time_zone_label})"
 
 
 def activity_visible_to(user) -> QuerySet[ActivityLog]:

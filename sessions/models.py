@@ -69,6 +69,11 @@ class Session(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
+    def time_zone_label(self) -> str:
+        """The city of the session's time zone, as people say it: "Vienna", "New York"."""
+        return self.time_zone.rsplit("/", 1)[-1].replace("_", " ")
+
+    @property
     def registration_state(self) -> str:
         """One of "unannounced", "not_yet_open", "open", "closed", for display."""
         if not (self.registration_opens and self.registration_closes):
