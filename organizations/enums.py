@@ -1,7 +1,32 @@
-"""Choices for organizations."""
+"""Choices for organizations and the requests around them."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationKind(models.TextChoices):
+    NGO = "ngo", _("Non-governmental organization")
+    COMMUNITY_BASED = "community_based", _("Community-based organization")
+    LABOUR_UNION = "labour_union", _("Labour union")
+    INDIGENOUS_PEOPLES = "indigenous_peoples", _("Indigenous peoples' organization")
+    CHARITABLE = "charitable", _("Charitable organization")
+    FAITH_BASED = "faith_based", _("Faith-based organization")
+    PROFESSIONAL_ASSOCIATION = "professional_association", _("Professional association")
+    FOUNDATION = "foundation", _("Foundation")
+    ACADEMIC = "academic", _("Academic or research institution")
+    NETWORK = "network", _("Network or coalition")
+
+
+# Offered on forms and import files only to be refused with a reason: a business is not civil society.
+BUSINESS = "business"
+
+
+class RegionalGroup(models.TextChoices):
+    AFRICAN = "african", _("African States")
+    ASIA_PACIFIC = "asia_pacific", _("Asia-Pacific States")
+    EASTERN_EUROPEAN = "eastern_european", _("Eastern European States")
+    LATIN_AMERICAN_CARIBBEAN = "latin_american_caribbean", _("Latin American and Caribbean States")
+    WESTERN_EUROPEAN_OTHER = "western_european_other", _("Western European and other States")
 
 
 class VerificationState(models.TextChoices):
@@ -21,3 +46,12 @@ class EcosocStatus(models.TextChoices):
 
 class MemberRole(models.TextChoices):
     FOCAL_POINT = "focal_point", _("Focal point")
+
+
+class RequestStatus(models.TextChoices):
+    """Status of a join request or of a change waiting for CSU."""
+
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
