@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("organizations/", include("organizations.urls")),
     path("sessions/", include("sessions.urls")),
     path("staff/activity/", views.activity_log, name="activity_log"),
     path("admin/", admin.site.urls),
