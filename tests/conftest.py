@@ -124,3 +124,18 @@ def focal_points(db, organizations):
 @pytest.fixture
 def outsider(db):
     return make_user("outsider@example.test", full_name="Olga Outsider")
+
+
+@pytest.fixture
+def thematic_areas(db):
+    """The seeded thematic areas (a data migration adds them; transactional tests flush them)."""
+    import importlib
+
+    from django.utils.text import slugify
+
+    from organizations.models import ThematicArea
+
+    seed = importlib.import_module("organizations.migrations.0004_thematic_areas_and_search_indexes")
+    for name in seed.THEMATIC_AREAS:
+        ThematicArea.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+    return {area.slug: area for area in ThematicArea.objects.all()}
