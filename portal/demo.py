@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from organizations.enums import EcosocStatus, MemberRole, VerificationState
-from organizations.models import Organization, OrganizationMember
+from organizations.models import Organization, OrganizationMember, ThematicArea
 from sessions.enums import AdmissionRule, SessionFormat
 from sessions.models import Commission, Session
 from umbrella.models import Coordinator, UmbrellaBody
@@ -424,23 +424,72 @@ def _load_sessions(commissions: dict[str, Commission]) -> list[Session]:
     return sessions
 
 
+# Thematic areas read off the organization's name, so that the directory's filters have something to find.
+THEMES_BY_WORD = {
+    "harm": ["harm-reduction", "drug-policy"],
+    "drug": ["drug-policy", "drug-prevention-and-treatment"],
+    "recovery": ["drug-prevention-and-treatment"],
+    "health": ["hiv-and-aids", "drug-prevention-and-treatment"],
+    "santé": ["hiv-and-aids", "drug-prevention-and-treatment"],
+    "justice": ["criminal-justice-and-prison-reform"],
+    "justicia": ["criminal-justice-and-prison-reform"],
+    "prison": ["criminal-justice-and-prison-reform"],
+    "détenus": ["criminal-justice-and-prison-reform"],
+    "rehabilitation": ["criminal-justice-and-prison-reform"],
+    "legal": ["criminal-justice-and-prison-reform", "human-rights"],
+    "integrity": ["corruption"],
+    "corruption": ["corruption"],
+    "transparency": ["corruption"],
+    "trafficking": ["trafficking-in-persons"],
+    "migrant": ["smuggling-of-migrants"],
+    "women": ["gender"],
+    "youth": ["youth"],
+    "cyber": ["cybercrime"],
+    "environment": ["crimes-affecting-the-environment"],
+    "wildlife": ["crimes-affecting-the-environment"],
+    "victim": ["victims-rights"],
+    "peace": ["crime-prevention"],
+    "prevention": ["crime-prevention"],
+}
+KINDS = ["ngo", "ngo", "network", "foundation", "community_based", "academic", "faith_based", "professional_association"]
+
+
+def _themes_for(name: str) -> list[str]:
+    words = name.lower().replace("-", " ").split()
+    found = {slug for word in words for key, slugs in THEMES_BY_WORD.items() if word.startswith(key) for slug in slugs}
+    return sorted(found) or ["crime-prevention"]
+
+
 def _load_organizations() -> dict[str, Organization]:
     # Created once, then left alone: verifying or editing a demo organization survives a restart.
-    return {
-        data.slug: Organization.objects.get_or_create(
+    areas = {area.slug: area for area in ThematicArea.objects.all()}
+    organizations = {}
+    for number, data in enumerate(ORGANIZATIONS):
+        themes = _themes_for(data.name)
+        organization, created = Organization.objects.get_or_create(
             slug=data.slug,
             defaults={
                 "name": data.name,
                 "acronym": data.acronym,
+                "kind": KINDS[number % len(KINDS)],
                 "headquarters_country": data.country,
                 "website": data.website,
+                "email": f"contact@{data.slug}.example",
+                "year_founded": 1975 + (number * 7) % 45,
+                "description": (
+                    f"{data.name} works with communities, authorities and other civil-society organizations on "
+                    + ", ".join(areas[slug].name.lower() for slug in themes if slug in areas)
+                    + "."
+                ),
                 "ecosoc_status": data.ecosoc_status,
                 "ecosoc_year": data.ecosoc_year,
                 "verification_state": data.verification_state,
             },
-        )[0]
-        for data in ORGANIZATIONS
-    }
+        )
+        if created:
+            organization.thematic_areas.set([areas[slug] for slug in themes if slug in areas])
+        organizations[data.slug] = organization
+    return organizations
 
 
 def _load_accounts(
