@@ -437,7 +437,7 @@ THEMES_BY_WORD = {
     "détenus": ["criminal-justice-and-prison-reform"],
     "rehabilitation": ["criminal-justice-and-prison-reform"],
     "legal": ["criminal-justice-and-prison-reform", "human-rights"],
-    "integrity": ["corruption"],
+    "integrit": ["corruption"],
     "corruption": ["corruption"],
     "transparency": ["corruption"],
     "trafficking": ["trafficking-in-persons"],
