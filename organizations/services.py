@@ -34,7 +34,6 @@ from .models import (
     ThematicArea,
 )
 from .rules import is_focal_point_of
-from .urls import RESERVED_SLUGS
 
 # Which verification decisions may follow which state.
 VERIFICATION_TRANSITIONS: dict[str, set[str]] = {
@@ -55,6 +54,9 @@ CSU_ONLY_FIELDS = ("ecosoc_checked_on", "internal_notes")
 
 def unique_slug(text: str, *, exclude_pk: int | None = None) -> str:
     """A free, readable address name from an acronym or name: "hra", "hra-2", ..."""
+    # Imported here: the URLconf imports the views, which import this module.
+    from .urls import RESERVED_SLUGS
+
     base = slugify(text)[:70].strip("-") or "organization"
     if base in RESERVED_SLUGS:
         base = f"{base}-org"
