@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from organizations.enums import VerificationState
-from organizations.models import Organization
+from organizations.enums import RequestStatus, VerificationState
+from organizations.models import Organization, OrganizationChange
 from sessions.selectors import open_for_registration
 
 from .models import ActivityLog
@@ -41,14 +42,39 @@ def todos_for(user) -> list[Todo]:
             todos.append(
                 Todo(
                     _("%(count)s organizations await verification.") % {"count": pending},
-                    reverse("admin:organizations_organization_changelist") + "?verification_state__exact=pending",
+                    reverse("organizations:review_queue"),
+                )
+            )
+        changes = OrganizationChange.objects.filter(status=RequestStatus.PENDING).count()
+        if changes:
+            todos.append(
+                Todo(
+                    ngettext(
+                        "%(count)s change waits for confirmation.", "%(count)s changes wait for confirmation.", changes
+                    )
+                    % {"count": changes},
+                    reverse("organizations:review_queue") + "#changes-heading",
                 )
             )
     if roles.focal_point:
         organizations = list(
-            Organization.objects.filter(members__user=user).only("name", "acronym", "verification_state")
+            Organization.objects.filter(members__user=user)
+            .only("name", "acronym", "slug", "verification_state")
+            .annotate(join_requests_pending=Count("join_requests", filter=Q(join_requests__status=RequestStatus.PENDING)))
         )
         for organization in organizations:
+            if organization.join_requests_pending:
+                todos.append(
+                    Todo(
+                        ngettext(
+                            "%(count)s person asks to join %(organization)s.",
+                            "%(count)s people ask to join %(organization)s.",
+                            organization.join_requests_pending,
+                        )
+                        % {"count": organization.join_requests_pending, "organization": organization},
+                        reverse("organizations:members", kwargs={"slug": organization.slug}),
+                    )
+                )
             if organization.verification_state == VerificationState.PENDING:
                 todos.append(Todo(_("%(organization)s awaits verification by the Civil Society Unit.") % {"organization": organization}))
             elif organization.verification_state == VerificationState.CHANGES_REQUESTED:

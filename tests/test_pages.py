@@ -93,8 +93,7 @@ def test_home_tells_csu_how_many_organizations_await_verification(client, csu_of
     page = text(client.get("/"))
 
     assert (
-        '<a href="/admin/organizations/organization/?verification_state__exact=pending">'
-        "1 organizations await verification.</a>"
+        '<a href="/organizations/review/">1 organizations await verification.</a>'
     ) in page
 
 
