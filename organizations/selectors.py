@@ -57,20 +57,24 @@ class TsRank(Func):
 def search_organizations(queryset: QuerySet[Organization], text: str) -> QuerySet[Organization]:
     """Organizations whose names, acronyms or description match `text`, annotated with `relevance`.
 
-    On PostgreSQL: full-text match on the whole text, or a trigram word match on names and
-    acronyms so that a misspelling still finds ("Transparancy" finds "Transparency
-    International"); relevance is the text rank plus the name similarity. On SQLite: every
-    word must appear somewhere in the text, ignoring case; relevance is constant.
+    On PostgreSQL: a trigram word match on names and acronyms, so that a misspelling still
+    finds ("Transparancy" finds "Transparency International"), or a full-text match on the
+    whole text. Relevance is the names' similarity plus their text rank: a match in the name
+    comes before a mention in the description. On SQLite: every word must appear somewhere
+    in the text, ignoring case; relevance is constant.
     """
     text = " ".join(text.split())
     if not text:
         return queryset
     if connection.vendor == "postgresql":
-        vector = SimpleVector(F("search_text"))
         query = SimpleWebQuery(Value(text))
-        return queryset.filter(Q(Matches(vector, query)) | Q(search_names__trigram_word_similar=text)).annotate(
-            relevance=TsRank(vector, query) + TrigramWordSimilarity(text, "search_names")
-        )
+        # Both conditions use their GIN index, but every candidate row is checked again, left
+        # to right: the cheap trigram test first spares most rows the to_tsvector of the whole
+        # text. The rank reads the short names, not the whole text, for the same reason
+        # (docs/search-explain.md has the timings).
+        return queryset.filter(
+            Q(search_names__trigram_word_similar=text) | Q(Matches(SimpleVector(F("search_text")), query))
+        ).annotate(relevance=TsRank(SimpleVector(F("search_names")), query) + TrigramWordSimilarity(text, "search_names"))
     for word in text.split():
         queryset = queryset.filter(search_text__icontains=word)
     return queryset.annotate(relevance=Value(0.0, output_field=FloatField()))
