@@ -124,15 +124,19 @@ class JoinForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
-    """A decision's reason. Whether one is needed is the service's to say (it names the field)."""
+class ReasonField(forms.CharField):
+    """A decision's reason. Whether one is needed is the service's to say (its refusal names
+    the field), so the form never refuses an empty one; it is labelled without "(optional)"
+    because for most decisions it is not."""
 
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=REASON_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    def validate(self, value):
+        pass
+
+
+class ReasonForm(forms.Form):
+    use_required_attribute = False  # the browser must not refuse an empty reason where none is needed
+
+    reason = ReasonField(label=_("Reason"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, reason_label=None, reason_help=None, **kwargs):
         super().__init__(*args, **kwargs)
