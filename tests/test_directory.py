@@ -321,6 +321,23 @@ def test_search_ranks_a_name_match_above_a_mention_in_a_description(client):
     ]
 
 
+@pytest.mark.postgres
+@needs_postgres
+def test_search_uses_the_trigram_and_full_text_indexes_on_postgresql(csu_officer, organizations):
+    """The search must spell the indexed expressions exactly, or PostgreSQL scans the table."""
+    searched = directory_filter(csu_officer, QueryDict("q=Transparancy")).qs
+    sql, params = searched.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A table of two rows is best read whole; forbid that, and walking a whole B-tree.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Bitmap Index Scan on organization_search_names_trgm" in plan
+    assert "Bitmap Index Scan on organization_search_text_fts" in plan
+
+
 def test_search_without_match_shows_the_empty_state_with_a_way_out(client, organizations):
     page = text(client.get(LIST_URL, {"q": "zzzzqqq"}))
 
@@ -615,3 +632,18 @@ def test_detail_query_count_does_not_grow_with_thematic_areas_or_history(
     with django_assert_num_queries(queries):
         response = client.get("/organizations/hra/")
     assert response.content.decode().count("<code>organizations.organization.changed</code>") == (21 if who == "csu" else 0)
+
+
+def test_bench_seed_creates_realistic_organizations():
+    from bench.seed_organizations import seed
+    from organizations.regions import regional_group_for
+
+    assert seed(60) == 60
+
+    organizations = list(Organization.objects.filter(slug__startswith="bench-").prefetch_related("thematic_areas"))
+    assert len(organizations) == 60
+    assert all(o.regional_group == regional_group_for(o.headquarters_country) for o in organizations)
+    assert all(1 <= len(o.thematic_areas.all()) <= 4 for o in organizations)
+    assert all(o.headquarters_country in o.countries_of_work for o in organizations)
+    assert {o.verification_state for o in organizations} >= {VerificationState.VERIFIED}
+    assert len({o.name for o in organizations}) > 40
