@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rules.apps.AutodiscoverRulesConfig",
     "django_filters",
+    "django_countries",
     "allauth",
     "allauth.account",
     "allauth.mfa",
