@@ -36,6 +36,13 @@ def todos_for(user) -> list[Todo]:
                 urgent=True,
             )
         )
+    if not roles.any:
+        todos.append(
+            Todo(
+                _("Register your organization, or find it in the directory and ask to join it as a focal point."),
+                reverse("organizations:register"),
+            )
+        )
     if roles.csu_staff:
         pending = Organization.objects.filter(verification_state=VerificationState.PENDING).count()
         if pending:

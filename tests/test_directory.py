@@ -647,3 +647,21 @@ def test_bench_seed_creates_realistic_organizations():
     assert all(o.headquarters_country in o.countries_of_work for o in organizations)
     assert {o.verification_state for o in organizations} >= {VerificationState.VERIFIED}
     assert len({o.name for o in organizations}) > 40
+
+
+def test_organization_page_offers_to_join_to_people_who_do_not_act_for_it(client, organizations, focal_points, outsider):
+    join = 'href="/organizations/hra/join/"'
+    client.force_login(outsider)
+    assert join in client.get("/organizations/hra/").content.decode()
+    client.force_login(focal_points["a"])
+    assert join not in client.get("/organizations/hra/").content.decode()
+    client.logout()
+    assert join not in client.get("/organizations/hra/").content.decode()
+
+
+def test_organization_page_links_csu_to_the_verification_decision(client, organizations, csu_officer, outsider):
+    decide = 'href="/organizations/hra/verification/"'
+    client.force_login(csu_officer)
+    assert decide in client.get("/organizations/hra/").content.decode()
+    client.force_login(outsider)
+    assert decide not in client.get("/organizations/hra/").content.decode()

@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from portal import views
+from tests.conftest import give_totp
 from sessions.models import Session
 
 pytestmark = pytest.mark.django_db
@@ -97,8 +98,18 @@ def test_home_tells_csu_how_many_organizations_await_verification(client, csu_of
     ) in page
 
 
-def test_home_for_a_person_without_role_has_an_empty_state(client, outsider):
+def test_home_invites_a_person_without_role_to_register_or_join(client, outsider):
     client.force_login(outsider)
+
+    assert (
+        '<a href="/organizations/new/">Register your organization, or find it in the directory and ask to join it '
+        "as a focal point.</a>"
+    ) in text(client.get("/"))
+
+
+def test_home_with_nothing_to_do_has_an_empty_state(client, csu_officer):
+    give_totp(csu_officer)
+    client.force_login(csu_officer)
 
     assert "Nothing needs your attention right now." in text(client.get("/"))
 

@@ -7,7 +7,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
+from ..enums import VerificationState
 from ..models import Organization, OrganizationRedirect
+from ..rules import is_focal_point_of
 from ..selectors import directory_filter, history_of, organizations_visible_to
 
 ORGANIZATIONS_PER_PAGE = 25
@@ -52,6 +54,11 @@ def organization_detail(request, slug):
         "sees_contacts": can_edit,
         "can_edit": can_edit,
         "can_manage_members": rules.has_perm("organizations.manage_members", request.user, organization),
+        # Anyone signed in who does not yet act for it may ask to; CSU may decide on it.
+        "can_ask_to_join": request.user.is_authenticated
+        and not is_focal_point_of(request.user, organization)
+        and organization.verification_state not in (VerificationState.REJECTED, VerificationState.ARCHIVED),
+        "can_verify": sees_private_fields,
         "history": with_changes(history_of(organization)) if sees_private_fields else None,
     }
     return render(request, "organizations/organization_detail.html", context)
