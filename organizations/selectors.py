@@ -1,5 +1,7 @@
 """Reads of the stakeholder database: who sees which organizations, and the directory's search."""
 
+import difflib
+
 from django.contrib.postgres.search import SearchQueryField, SearchVectorField, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
@@ -54,19 +56,23 @@ class TsRank(Func):
     output_field = FloatField()
 
 
-def search_organizations(queryset: QuerySet[Organization], text: str) -> QuerySet[Organization]:
+def search_organizations(
+    queryset: QuerySet[Organization], text: str, *, engine: str | None = None
+) -> QuerySet[Organization]:
     """Organizations whose names, acronyms or description match `text`, annotated with `relevance`.
 
     On PostgreSQL: a trigram word match on names and acronyms, so that a misspelling still
     finds ("Transparancy" finds "Transparency International"), or a full-text match on the
     whole text. Relevance is the names' similarity plus their text rank: a match in the name
     comes before a mention in the description. On SQLite: every word must appear somewhere
-    in the text, ignoring case; relevance is constant.
+    in the text, ignoring case, or resemble a word of the names; relevance is constant.
+    `engine` picks the strategy (default: the database's); tests use it to run the
+    portable strategy on PostgreSQL too.
     """
     text = " ".join(text.split())
     if not text:
         return queryset
-    if connection.vendor == "postgresql":
+    if (engine or connection.vendor) == "postgresql":
         query = SimpleWebQuery(Value(text))
         # Both conditions use their GIN index, but every candidate row is checked again, left
         # to right: the cheap trigram test first spares most rows the to_tsvector of the whole
@@ -75,9 +81,32 @@ def search_organizations(queryset: QuerySet[Organization], text: str) -> QuerySe
         return queryset.filter(
             Q(search_names__trigram_word_similar=text) | Q(Matches(SimpleVector(F("search_text")), query))
         ).annotate(relevance=TsRank(SimpleVector(F("search_names")), query) + TrigramWordSimilarity(text, "search_names"))
-    for word in text.split():
-        queryset = queryset.filter(search_text__icontains=word)
-    return queryset.annotate(relevance=Value(0.0, output_field=FloatField()))
+    words = text.lower().split()
+    matching = queryset
+    for word in words:
+        matching = matching.filter(search_text__icontains=word)
+    # SQLite has no trigram index: the embedded default's few hundred names are compared in
+    # Python instead, so that a misspelling still finds there too.
+    misspelt = [
+        pk
+        for pk, names in queryset.values_list("pk", "search_names")[:SQLITE_FUZZY_LIMIT]
+        if _resembles(words, names.lower().split())
+    ]
+    return queryset.filter(Q(pk__in=matching.values("pk")) | Q(pk__in=misspelt)).annotate(
+        relevance=Value(0.0, output_field=FloatField())
+    )
+
+
+SQLITE_FUZZY_LIMIT = 5000
+SQLITE_FUZZY_RATIO = 0.8
+
+
+def _resembles(words: list[str], name_words: list[str]) -> bool:
+    """Every searched word is close to some word of the names ("transparancy" ~ "transparency")."""
+    return all(
+        any(difflib.SequenceMatcher(None, word, name_word).ratio() >= SQLITE_FUZZY_RATIO for name_word in name_words)
+        for word in words
+    )
 
 
 def history_of(organization: Organization) -> QuerySet[ActivityLog]:
