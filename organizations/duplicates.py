@@ -1,5 +1,6 @@
 """Finding organizations that are probably the same: before registering one, and for CSU's list."""
 
+import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -50,14 +51,36 @@ def email_domain(address: str) -> str:
     return "" if domain in SHARED_MAIL_DOMAINS else domain
 
 
-def _similar_names_available() -> bool:
-    return connection.vendor == "postgresql"
+PORTABLE_LIMIT = 2000  # names compared in Python where the database has no trigram index
+
+
+def _normalized(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def _ratio(first: str, second: str) -> float:
+    return difflib.SequenceMatcher(None, first, second).ratio() if first and second else 0.0
+
+
+def _has_trigram_index(engine: str | None) -> bool:
+    return (engine or connection.vendor) == "postgresql"
 
 
 def likely_duplicates(
-    *, name: str, acronym: str = "", website: str = "", email: str = "", exclude_pk: int | None = None, limit: int = 5
+    *,
+    name: str,
+    acronym: str = "",
+    website: str = "",
+    email: str = "",
+    exclude_pk: int | None = None,
+    limit: int = 5,
+    engine: str | None = None,
 ) -> list[Likeness]:
-    """Existing organizations that look like the one described, most alike first."""
+    """Existing organizations that look like the one described, most alike first.
+
+    `engine` picks how names are compared (default: the database's); tests use it to run
+    the portable comparison on PostgreSQL too.
+    """
     found: dict[int, Likeness] = {}
 
     def add(organization, reason, similarity=0.0):
@@ -67,7 +90,7 @@ def likely_duplicates(
 
     candidates = Organization.objects.exclude(pk=exclude_pk).exclude(verification_state=VerificationState.REJECTED)
     if name.strip():
-        if _similar_names_available():
+        if _has_trigram_index(engine):
             similar = (
                 candidates.filter(search_names__trigram_similar=name)
                 .annotate(similarity=TrigramSimilarity("search_names", name))
@@ -77,8 +100,12 @@ def likely_duplicates(
             for organization in similar:
                 add(organization, _("similar name"), organization.similarity)
         else:
-            for organization in candidates.filter(Q(name__iexact=name.strip()) | Q(name_en__iexact=name.strip()))[:limit]:
-                add(organization, _("same name"), 1.0)
+            # No trigram index: the embedded default's few hundred names are compared in Python.
+            wanted = _normalized(name)
+            for pk, other_name, other_name_en in candidates.values_list("pk", "name", "name_en")[:PORTABLE_LIMIT]:
+                similarity = max(_ratio(wanted, _normalized(other_name)), _ratio(wanted, _normalized(other_name_en)))
+                if similarity >= NAME_SIMILARITY + 0.3:
+                    add(Organization.objects.get(pk=pk), _("similar name"), similarity)
     if acronym.strip():
         for organization in candidates.filter(Q(acronym__iexact=acronym.strip()) | Q(acronym_en__iexact=acronym.strip()))[:limit]:
             add(organization, _("same acronym"), 0.9)
@@ -95,7 +122,7 @@ def likely_duplicates(
     return sorted(found.values(), key=lambda likeness: (-len(likeness.reasons), -likeness.similarity))[:limit]
 
 
-def duplicate_pairs(*, limit: int = 200) -> list[DuplicatePair]:
+def duplicate_pairs(*, limit: int = 200, engine: str | None = None) -> list[DuplicatePair]:
     """Pairs of organizations in the database that are probably the same, with why."""
     reasons: dict[tuple[int, int], list[str]] = defaultdict(list)
     active = Organization.objects.exclude(verification_state__in=[VerificationState.REJECTED, VerificationState.ARCHIVED])
@@ -120,7 +147,7 @@ def duplicate_pairs(*, limit: int = 200) -> list[DuplicatePair]:
                 for b in pks[i + 1 :]:
                     pair(a, b, labels[kind])
 
-    if _similar_names_available():
+    if _has_trigram_index(engine):
         with transaction.atomic(), connection.cursor() as cursor:
             # The % operator uses the trigram index on search_names; the threshold is set for this query only.
             cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [NAME_SIMILARITY])
@@ -140,13 +167,12 @@ def duplicate_pairs(*, limit: int = 200) -> list[DuplicatePair]:
             for a, b, similarity in cursor.fetchall():
                 pair(a, b, _("similar name (%(percent)s%%)") % {"percent": round(similarity * 100)})
     else:
-        names: dict[str, list[int]] = defaultdict(list)
-        for pk, name in active.values_list("pk", "name").iterator(chunk_size=5000):
-            names[" ".join(name.lower().split())].append(pk)
-        for pks in names.values():
-            for i, a in enumerate(pks):
-                for b in pks[i + 1 :]:
-                    pair(a, b, _("same name"))
+        names = [(pk, _normalized(name)) for pk, name in active.values_list("pk", "name")[:PORTABLE_LIMIT]]
+        for i, (a, first) in enumerate(names):
+            for b, second in names[i + 1 :]:
+                similarity = _ratio(first, second)
+                if similarity >= NAME_SIMILARITY + 0.3:
+                    pair(a, b, _("similar name (%(percent)s%%)") % {"percent": round(similarity * 100)})
 
     ranked = sorted(reasons.items(), key=lambda item: -len(item[1]))[:limit]
     wanted = {pk for key, _reasons in ranked for pk in key}

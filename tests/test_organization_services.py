@@ -301,8 +301,19 @@ def test_duplicate_pairs_explain_why(organizations):
     pairs = duplicate_pairs()
 
     assert [(pair.first.slug, pair.second.slug) for pair in pairs] == [("prn", "prn-2")]
-    expected = ["same acronym", "similar name (100%)"] if connection.vendor == "postgresql" else ["same acronym", "same name"]
-    assert pairs[0].reasons == expected
+    assert pairs[0].reasons == ["same acronym", "similar name (100%)"]
+
+
+def test_portable_duplicate_detection_of_the_embedded_default_finds_misspelt_names(organizations):
+    Organization.objects.create(name="Prison Reform Netwrk", slug="prn-typo", headquarters_country="BR")
+
+    found = likely_duplicates(name="Harm Reduktion Alliance", engine="sqlite")
+    pairs = duplicate_pairs(engine="sqlite")
+
+    assert [(likeness.organization.slug, likeness.reasons) for likeness in found] == [("hra", ["similar name"])]
+    assert [(pair.first.slug, pair.second.slug, pair.reasons) for pair in pairs] == [
+        ("prn", "prn-typo", ["similar name (98%)"])
+    ]
 
 
 def test_request_status_values_are_the_documented_ones():
