@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class OrganizationKind(models.TextChoices):
@@ -55,3 +56,28 @@ class RequestStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# The seeded thematic areas (migration 0004), listed here so that their names are translated.
+THEMATIC_AREA_NAMES = (
+    gettext_noop("Drug policy"),
+    gettext_noop("Drug prevention and treatment"),
+    gettext_noop("HIV and AIDS"),
+    gettext_noop("Harm reduction"),
+    gettext_noop("Crime prevention"),
+    gettext_noop("Criminal justice and prison reform"),
+    gettext_noop("Corruption"),
+    gettext_noop("Organized crime"),
+    gettext_noop("Trafficking in persons"),
+    gettext_noop("Smuggling of migrants"),
+    gettext_noop("Firearms"),
+    gettext_noop("Cybercrime"),
+    gettext_noop("Terrorism prevention"),
+    gettext_noop("Crimes affecting the environment"),
+    gettext_noop("Victims' rights"),
+    gettext_noop("Gender"),
+    gettext_noop("Youth"),
+    gettext_noop("Human rights"),
+    gettext_noop("Alternative development"),
+    gettext_noop("Money laundering"),
+)

@@ -123,3 +123,22 @@ def test_committed_mo_file_matches_the_po_file(language):
 
     stale = [e["msgid"] for e in entries if catalogue.gettext(e["msgid"]) != e["msgstr"][0]]
     assert stale == []
+
+
+def test_every_seeded_thematic_area_is_listed_for_translation():
+    import importlib
+
+    from organizations.enums import THEMATIC_AREA_NAMES
+
+    seed = importlib.import_module("organizations.migrations.0004_thematic_areas_and_search_indexes")
+    assert list(THEMATIC_AREA_NAMES) == seed.THEMATIC_AREAS
+
+
+@pytest.mark.django_db
+def test_thematic_areas_show_in_the_visitors_language(thematic_areas):
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert str(thematic_areas["drug-policy"]) == "Politique en matière de drogues"
+    with translation.override("es"):
+        assert str(thematic_areas["harm-reduction"]) == "Reducción de daños"
