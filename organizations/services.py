@@ -82,7 +82,7 @@ def plain(value: Any) -> Any:
     """A JSON-friendly form of a field value, for the activity log and pending changes."""
     if isinstance(value, Country):
         return value.code
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple)) or (hasattr(value, "__iter__") and not isinstance(value, (str, bytes, dict))):
         return [plain(item) for item in value]
     if isinstance(value, date):
         return value.isoformat()

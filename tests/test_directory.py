@@ -688,3 +688,13 @@ def test_portable_search_of_the_embedded_default_finds_misspelt_names(organizati
     found = search_organizations(Organization.objects.order_by("name"), text, engine="sqlite")
 
     assert [organization.name for organization in found] == expected
+
+
+def test_directory_offers_csu_the_export_of_the_current_filters(client, organizations, csu_officer, outsider):
+    client.force_login(csu_officer)
+    page = client.get(LIST_URL, {"kind": "ngo", "page": "1"}).content.decode()
+    assert 'href="/organizations/export.csv?kind=ngo"' in page
+    assert 'href="/organizations/export.xlsx?kind=ngo"' in page
+    assert 'href="/organizations/import/"' in page
+    client.force_login(outsider)
+    assert "/organizations/export.csv" not in client.get(LIST_URL).content.decode()
