@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from portal.rules import is_csu_staff
+from umbrella.enums import MembershipStatus
+from umbrella.models import UmbrellaBody
 
 from .enums import EcosocStatus, OrganizationKind, RegionalGroup, VerificationState
 from .models import Organization, ThematicArea
@@ -79,6 +81,13 @@ class OrganizationFilter(django_filters.FilterSet):
     ecosoc_status = django_filters.ChoiceFilter(
         label=_("ECOSOC consultative status"), choices=EcosocStatus.choices, empty_label=_("Any status")
     )
+    umbrella = django_filters.ModelChoiceFilter(
+        label=_("Member of umbrella body"),
+        to_field_name="slug",
+        queryset=UmbrellaBody.objects.order_by("acronym"),
+        empty_label=_("Any or none"),
+        method="filter_umbrella",
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"), choices=Sort.CHOICES, empty_label=_("Best match"), method="sort_later"
     )
@@ -103,6 +112,11 @@ class OrganizationFilter(django_filters.FilterSet):
             filters = list(self.filters.items())
             filters.insert(len(filters) - 1, ("verification_state", verification_state))
             self.filters = dict(filters)
+
+    def filter_umbrella(self, queryset: QuerySet[Organization], name: str, body) -> QuerySet[Organization]:
+        return queryset.filter(
+            umbrella_memberships__body=body, umbrella_memberships__status=MembershipStatus.ACTIVE
+        )
 
     def search(self, queryset: QuerySet[Organization], name: str, value: str) -> QuerySet[Organization]:
         return search_organizations(queryset, value)

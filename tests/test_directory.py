@@ -573,12 +573,13 @@ LIST_PARAMS = {"q": "organization", "regional_group": "african", "thematic_area"
 @pytest.mark.parametrize(
     ("who", "queries"),
     [
-        # the thematic area asked for, count, rows, their thematic areas, the thematic areas offered
-        ("public", 5),
+        # the thematic area asked for, count, rows, their thematic areas, the thematic areas and
+        # the umbrella bodies offered
+        ("public", 6),
         # + session, user, CSU group; the navigation's coordinator and focal point roles
-        ("csu", 10),
+        ("csu", 11),
         # the same: the person's own organizations are a subquery of the count and the rows
-        ("focal point", 10),
+        ("focal point", 11),
     ],
 )
 def test_directory_query_count_is_the_same_for_1_and_50_rows(client, csu_officer, focal_points, django_assert_num_queries, who, queries):
@@ -698,3 +699,17 @@ def test_directory_offers_csu_the_export_of_the_current_filters(client, organiza
     assert 'href="/organizations/import/"' in page
     client.force_login(outsider)
     assert "/organizations/export.csv" not in client.get(LIST_URL).content.decode()
+
+
+def test_directory_filters_by_active_umbrella_membership(client, organizations, bodies):
+    from umbrella.models import UmbrellaMembership
+
+    UmbrellaMembership.objects.create(organization=organizations["a"], body=bodies["vngoc"], status="active")
+    UmbrellaMembership.objects.create(organization=organizations["b"], body=bodies["vngoc"], status="applied")
+    UmbrellaMembership.objects.create(organization=organizations["b"], body=bodies["alliance"], status="active")
+
+    assert listed(client.get(LIST_URL, {"umbrella": "vngoc"})) == ["Harm Reduction Alliance"]
+    assert listed(client.get(LIST_URL, {"umbrella": "alliance"})) == ["Prison Reform Network"]
+    response = client.get(LIST_URL, {"umbrella": "nowhere"})
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()

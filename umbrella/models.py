@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .enums import MembershipStatus
+
 
 class UmbrellaBody(models.Model):
     name = models.CharField(_("name"), max_length=200)
@@ -42,3 +44,28 @@ class Coordinator(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.body}"
+
+
+class UmbrellaMembership(models.Model):
+    """An organization's membership of an umbrella body (the decisions on it come with issue #4)."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="umbrella_memberships"
+    )
+    body = models.ForeignKey(UmbrellaBody, on_delete=models.CASCADE, related_name="memberships")
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED
+    )
+    created_at = models.DateTimeField(_("applied"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("umbrella membership")
+        verbose_name_plural = _("umbrella memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "body"], name="umbrella_membership_unique"),
+        ]
+        indexes = [models.Index(fields=["body", "status"])]
+
+    def __str__(self):
+        return f"{self.organization} – {self.body} ({self.status})"
