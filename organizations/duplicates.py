@@ -102,10 +102,14 @@ def likely_duplicates(
         else:
             # No trigram index: the embedded default's few hundred names are compared in Python.
             wanted = _normalized(name)
+            similar = {}
             for pk, other_name, other_name_en in candidates.values_list("pk", "name", "name_en")[:PORTABLE_LIMIT]:
                 similarity = max(_ratio(wanted, _normalized(other_name)), _ratio(wanted, _normalized(other_name_en)))
                 if similarity >= NAME_SIMILARITY + 0.3:
-                    add(Organization.objects.get(pk=pk), _("similar name"), similarity)
+                    similar[pk] = similarity
+            best = sorted(similar, key=similar.get, reverse=True)[:limit]
+            for pk, organization in Organization.objects.in_bulk(best).items():
+                add(organization, _("similar name"), similar[pk])
     if acronym.strip():
         for organization in candidates.filter(Q(acronym__iexact=acronym.strip()) | Q(acronym_en__iexact=acronym.strip()))[:limit]:
             add(organization, _("same acronym"), 0.9)
