@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -99,8 +100,6 @@ def todos_for(user) -> list[Todo]:
 
 
 def _format_deadline(session) -> str:
-    from django.utils import formats, timezone
-
     local = timezone.localtime(session.registration_closes, session.tz)
     return f"{formats.date_format(local, 'j F Y, H:i')} ({session.time_zone_label})"
 
