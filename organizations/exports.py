@@ -78,12 +78,12 @@ def organization_rows(organizations: QuerySet[Organization]) -> Iterator[list[st
             yield export_cells(dict(zip(RECORD_FIELDS, record)), areas.get(record[0], ()))
 
 
-def csv_chunks(rows: Iterable[list[str | int]]) -> Iterator[str]:
+def csv_chunks(rows: Iterable[list[str | int]], *, header: Iterable[str] = COLUMNS) -> Iterator[str]:
     """The CSV text in pieces: a byte-order mark (so Excel reads UTF-8 accents), the header, the rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(UTF8_BOM)
-    writer.writerow(COLUMNS)
+    writer.writerow(header)
     for number, row in enumerate(rows, start=1):
         writer.writerow(row)
         if number % ROWS_PER_CSV_CHUNK == 0:
@@ -93,14 +93,16 @@ def csv_chunks(rows: Iterable[list[str | int]]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def write_xlsx(rows: Iterable[list[str | int]], *, title: str) -> tuple[IO[bytes], int]:
+def write_xlsx(
+    rows: Iterable[list[str | int]], *, title: str, header: Iterable[str] = COLUMNS
+) -> tuple[IO[bytes], int]:
     """Write the rows to an anonymous temporary XLSX file; returns it (rewound) and the row count.
 
     openpyxl's write-only workbook streams each row to disk, so memory stays flat.
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(list(COLUMNS))
+    sheet.append(list(header))
     count = 0
     for row in rows:
         # Control characters cannot be stored in an XLSX cell (openpyxl refuses the whole file);

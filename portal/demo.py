@@ -23,9 +23,11 @@ from organizations.enums import EcosocStatus, MemberRole, VerificationState
 from organizations.models import Organization, OrganizationMember, ThematicArea
 from sessions.enums import AdmissionRule, SessionFormat
 from sessions.models import Commission, Session
-from umbrella.models import Coordinator, UmbrellaBody
+from umbrella.enums import MembershipStatus
+from umbrella.models import Coordinator, MembershipCategory, UmbrellaBody, UmbrellaMembership
 
-from .models import User
+from .models import ActivityLog, User
+from .services import log_activity
 
 DEMO_PASSWORD = "portal-demo-2026"
 
@@ -79,11 +81,32 @@ class UmbrellaBodyData:
     founded: int
     website: str
     commission_codes: tuple[str, ...]
+    email: str
+    aims: str
+    categories: tuple[tuple[str, str], ...]  # (name, description), in the order shown
 
 
 UMBRELLA_BODIES = [
-    UmbrellaBodyData("vngoc", "VNGOC", "Vienna NGO Committee on Drugs", 1983, "https://vngoc.org/", ("cnd",)),
-    UmbrellaBodyData("uncac-coalition", "UNCAC Coalition", "UNCAC Coalition", 2006, "https://uncaccoalition.org/", ("cosp",)),
+    UmbrellaBodyData(
+        "vngoc", "VNGOC", "Vienna NGO Committee on Drugs", 1983, "https://vngoc.org/", ("cnd",),
+        "secretariat@vngoc.example",
+        "Links non-governmental organizations with the Commission on Narcotic Drugs, UNODC and the "
+        "International Narcotics Control Board, so that civil society is heard in drug policy made in Vienna.",
+        (
+            ("Full member", "NGOs with ECOSOC consultative status; vote at the general assembly"),
+            ("Associate member", "NGOs without ECOSOC status, and networks working on drug policy"),
+        ),
+    ),
+    UmbrellaBodyData(
+        "uncac-coalition", "UNCAC Coalition", "UNCAC Coalition", 2006, "https://uncaccoalition.org/", ("cosp",),
+        "info@uncaccoalition.example",
+        "A global network of civil-society organizations that promotes the ratification, implementation "
+        "and monitoring of the United Nations Convention against Corruption.",
+        (
+            ("International member", "Organizations working in several countries or worldwide"),
+            ("National member", "Organizations working in one country"),
+        ),
+    ),
     UmbrellaBodyData(
         "alliance",
         "Alliance",
@@ -91,7 +114,37 @@ UMBRELLA_BODIES = [
         1972,
         "https://www.cpcjalliance.org/",
         ("ccpcj", "congress", "cop-untoc"),
+        "contact@cpcjalliance.example",
+        "Brings together NGOs that work on crime prevention and criminal justice, and carries their "
+        "expertise to the Crime Commission, the Crime Congress and the Conference of the Parties to UNTOC.",
+        (
+            ("Full member", "NGOs with ECOSOC consultative status"),
+            ("Affiliate member", "NGOs without ECOSOC status"),
+        ),
     ),
+]
+
+# Demo memberships: (organization slug, body slug, category position, status). Created once.
+DEMO_MEMBERSHIPS = [
+    ("khrn", "vngoc", 0, "active"),
+    ("ibpd", "vngoc", 0, "active"),
+    ("uhrl", "vngoc", 0, "active"),
+    ("wvs", "vngoc", 0, "active"),
+    ("inedp", "vngoc", 0, "active"),
+    ("remereda", "vngoc", 1, "active"),
+    ("tcha", "vngoc", 1, "active"),
+    ("bcdp", "vngoc", 1, "applied"),
+    ("lcjr", "alliance", 0, "active"),
+    ("cecs", "alliance", 0, "active"),
+    ("cfpd", "alliance", 0, "active"),
+    ("pccjr", "alliance", 0, "active"),
+    ("ccpd", "alliance", 0, "active"),
+    ("dno", "alliance", 1, "active"),
+    ("pnrj", "alliance", 1, "applied"),
+    ("wnaoc", "uncac-coalition", 0, "active"),
+    ("aip", "uncac-coalition", 1, "active"),
+    ("caacf", "uncac-coalition", 1, "active"),
+    ("jyjc", "uncac-coalition", 1, "applied"),
 ]
 
 
@@ -367,6 +420,7 @@ def load_demo_data() -> LoadedDemo:
         sessions = _load_sessions(commissions)
         organizations = _load_organizations()
         _load_accounts(csu_group=csu_group, bodies=bodies, organizations=organizations)
+        _load_memberships(bodies=bodies, organizations=organizations)
     return LoadedDemo(accounts=DEMO_ACCOUNTS, sessions=sessions)
 
 
@@ -391,9 +445,16 @@ def _load_umbrella_bodies(commissions: dict[str, Commission]) -> dict[str, Umbre
     for data in UMBRELLA_BODIES:
         body, _created = UmbrellaBody.objects.update_or_create(
             slug=data.slug,
-            defaults={"name": data.name, "acronym": data.acronym, "founded": data.founded, "website": data.website},
+            defaults={
+                "name": data.name, "acronym": data.acronym, "founded": data.founded, "website": data.website,
+                "email": data.email, "aims": data.aims,
+            },
         )
         body.commissions.set([commissions[code] for code in data.commission_codes])
+        for position, (name, description) in enumerate(data.categories):
+            MembershipCategory.objects.update_or_create(
+                body=body, name=name, defaults={"description": description, "position": position}
+            )
         bodies[data.slug] = body
     return bodies
 
@@ -514,6 +575,36 @@ def _load_accounts(
             OrganizationMember.objects.get_or_create(
                 organization=organizations[account.of], user=user, defaults={"role": MemberRole.FOCAL_POINT}
             )
+
+
+def _load_memberships(*, bodies: dict[str, UmbrellaBody], organizations: dict[str, Organization]) -> None:
+    # Created once with their history, then left alone: a tester's decisions survive a restart.
+    now = timezone.now()
+    for number, (organization_slug, body_slug, position, status) in enumerate(DEMO_MEMBERSHIPS):
+        body, organization = bodies[body_slug], organizations[organization_slug]
+        if UmbrellaMembership.objects.filter(body=body, organization=organization).exists():
+            continue
+        applied_at = now - timedelta(days=400 + 97 * number) if status == MembershipStatus.ACTIVE else now - timedelta(days=2 + number % 5)
+        accepted_at = applied_at + timedelta(days=12)
+        coordinator = body.coordinator_links.select_related("user").order_by("pk").first()
+        membership = UmbrellaMembership.objects.create(
+            organization=organization,
+            body=body,
+            category=body.categories.get(position=position),
+            status=status,
+            motivation=f"{organization.name} wants to work with the other members of {body.acronym} towards {body.commissions.first()}.",
+            created_at=applied_at,
+            applied_at=applied_at,
+            changed_at=accepted_at if status == MembershipStatus.ACTIVE else applied_at,
+            changed_by=coordinator.user if coordinator and status == MembershipStatus.ACTIVE else None,
+            member_since=accepted_at if status == MembershipStatus.ACTIVE else None,
+        )
+        entries = [("umbrella.membership.applied", None, applied_at, MembershipStatus.APPLIED)]
+        if status == MembershipStatus.ACTIVE:
+            entries.append(("umbrella.membership.accepted", coordinator.user if coordinator else None, accepted_at, status))
+        for action, actor, when, new_status in entries:
+            entry = log_activity(action, actor=actor, target=membership, new={"status": new_status}, note=membership.motivation if action.endswith("applied") else "")
+            ActivityLog.objects.filter(pk=entry.pk).update(created_at=when)
 
 
 def _verify_email(user: User, email: str) -> None:

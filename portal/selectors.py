@@ -9,8 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from organizations.enums import RequestStatus, VerificationState
-from organizations.models import Organization, OrganizationChange
+from organizations.models import Organization, OrganizationChange, OrganizationMember
 from sessions.selectors import open_for_registration
+from umbrella.enums import MembershipStatus
+from umbrella.models import UmbrellaBody, UmbrellaMembership
+from umbrella.selectors import conflicted_applications
 
 from .models import ActivityLog
 from .roles import has_mfa, roles_of
@@ -64,7 +67,53 @@ def todos_for(user) -> list[Todo]:
                     reverse("organizations:review_queue") + "#changes-heading",
                 )
             )
+    if roles.csu_staff:
+        conflicted = conflicted_applications().count()
+        if conflicted:
+            todos.append(
+                Todo(
+                    ngettext(
+                        "%(count)s umbrella membership application waits for the Civil Society Unit: every coordinator of the body is a focal point of the organization.",
+                        "%(count)s umbrella membership applications wait for the Civil Society Unit: every coordinator of the body is a focal point of the organization.",
+                        conflicted,
+                    )
+                    % {"count": conflicted},
+                    reverse("umbrella:list"),
+                )
+            )
+    if roles.coordinator:
+        bodies = UmbrellaBody.objects.filter(coordinator_links__user=user).annotate(
+            pending=Count(
+                "memberships",
+                filter=Q(memberships__status=MembershipStatus.APPLIED)
+                # Not those of the coordinator's own organizations: they may not decide on them.
+                & ~Q(memberships__organization__in=OrganizationMember.objects.filter(user=user).values("organization_id")),
+            )
+        )
+        for body in bodies:
+            if body.pending:
+                todos.append(
+                    Todo(
+                        ngettext(
+                            "%(count)s application to %(body)s waits for your decision.",
+                            "%(count)s applications to %(body)s wait for your decision.",
+                            body.pending,
+                        )
+                        % {"count": body.pending, "body": body},
+                        reverse("umbrella:dashboard", kwargs={"slug": body.slug}),
+                    )
+                )
     if roles.focal_point:
+        for membership in UmbrellaMembership.objects.filter(
+            organization__members__user=user, status=MembershipStatus.APPLIED
+        ).select_related("organization", "body"):
+            todos.append(
+                Todo(
+                    _("The application of %(organization)s to %(body)s waits for a decision by its coordinators.")
+                    % {"organization": membership.organization, "body": membership.body},
+                    membership.get_absolute_url(),
+                )
+            )
         organizations = list(
             Organization.objects.filter(members__user=user)
             .only("name", "acronym", "slug", "verification_state")

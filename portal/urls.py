@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("organizations/", include("organizations.urls")),
     path("sessions/", include("sessions.urls")),
+    path("umbrella/", include("umbrella.urls")),
     path("staff/activity/", views.activity_log, name="activity_log"),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,8 @@ class UmbrellaBody(models.Model):
     slug = models.SlugField(_("address name"), max_length=60, unique=True)
     founded = models.PositiveSmallIntegerField(_("founded"), null=True, blank=True)
     website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    aims = models.TextField(_("aims"), blank=True)
     commissions = models.ManyToManyField(
         "commission_sessions.Commission", verbose_name=_("commissions covered"), related_name="umbrella_bodies"
     )
@@ -28,6 +31,27 @@ class UmbrellaBody(models.Model):
 
     def __str__(self):
         return self.acronym or self.name
+
+    def get_absolute_url(self):
+        return reverse("umbrella:detail", kwargs={"slug": self.slug})
+
+
+class MembershipCategory(models.Model):
+    """A kind of member an umbrella body accepts, e.g. the UNCAC Coalition's international and national members."""
+
+    body = models.ForeignKey(UmbrellaBody, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("membership category")
+        verbose_name_plural = _("membership categories")
+        ordering = ["body", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["body", "name"], name="umbrella_category_unique")]
+
+    def __str__(self):
+        return self.name
 
 
 class Coordinator(models.Model):
@@ -47,17 +71,35 @@ class Coordinator(models.Model):
 
 
 class UmbrellaMembership(models.Model):
-    """An organization's membership of an umbrella body (the decisions on it come with issue #4)."""
+    """An organization's membership of an umbrella body, from its application on.
+
+    One row per organization and body: applying again after a decline or a withdrawal
+    reopens the same row, and its history stays in the activity log.
+    """
 
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="umbrella_memberships"
     )
     body = models.ForeignKey(UmbrellaBody, on_delete=models.CASCADE, related_name="memberships")
-    category = models.CharField(_("category"), max_length=100, blank=True)
+    category = models.ForeignKey(
+        MembershipCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="memberships", null=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED
     )
-    created_at = models.DateTimeField(_("applied"), default=timezone.now)
+    motivation = models.TextField(_("motivation"), blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("first applied"), default=timezone.now)
+    # The latest application, and the latest change of status: who, when and why.
+    applied_at = models.DateTimeField(_("applied"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+    member_since = models.DateTimeField(_("member since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("umbrella membership")
@@ -68,4 +110,7 @@ class UmbrellaMembership(models.Model):
         indexes = [models.Index(fields=["body", "status"])]
 
     def __str__(self):
-        return f"{self.organization} – {self.body} ({self.status})"
+        return f"{self.organization} – {self.body} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("umbrella:membership", kwargs={"slug": self.body.slug, "membership_id": self.pk})

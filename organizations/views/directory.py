@@ -7,6 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
+from umbrella.selectors import memberships_of_organization
+
 from ..enums import VerificationState
 from ..models import Organization, OrganizationRedirect
 from ..rules import is_focal_point_of
@@ -60,6 +62,7 @@ def organization_detail(request, slug):
         and organization.verification_state not in (VerificationState.REJECTED, VerificationState.ARCHIVED),
         "can_verify": sees_private_fields,
         "history": with_changes(history_of(organization)) if sees_private_fields else None,
+        "umbrella_memberships": memberships_of_organization(organization, request.user),
     }
     return render(request, "organizations/organization_detail.html", context)
 

@@ -1,0 +1,17 @@
+"""Addresses of the umbrella bodies."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "umbrella"
+
+urlpatterns = [
+    path("", views.body_list, name="list"),
+    path("<slug:slug>/", views.body_detail, name="detail"),
+    path("<slug:slug>/apply/", views.apply, name="apply"),
+    path("<slug:slug>/manage/", views.dashboard, name="dashboard"),
+    path("<slug:slug>/manage/export.<str:file_format>", views.export_roster, name="export"),
+    path("<slug:slug>/coordinators/", views.coordinators, name="coordinators"),
+    path("<slug:slug>/memberships/<int:membership_id>/", views.membership_detail, name="membership"),
+]
