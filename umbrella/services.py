@@ -101,11 +101,9 @@ def _notify_all(people: Iterable[User], template: str, context: dict) -> None:
 
 
 def _locked(membership: UmbrellaMembership) -> UmbrellaMembership:
-    return (
-        UmbrellaMembership.objects.select_for_update(of=("self",))
-        .select_related("organization", "body", "category", "changed_by")
-        .get(pk=membership.pk)
-    )
+    # No joins in the locking query: a row that waited for the lock is read again, but
+    # PostgreSQL would still fill joined columns (who decided) from the older snapshot.
+    return UmbrellaMembership.objects.select_for_update().get(pk=membership.pk)
 
 
 def _changed_meanwhile(membership: UmbrellaMembership) -> ValidationError:
