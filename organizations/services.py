@@ -75,7 +75,10 @@ def csu_staff_users() -> models.QuerySet[User]:
 
 
 def focal_points_of(organization: Organization) -> list[User]:
-    return [member.user for member in organization.members.select_related("user").filter(user__is_active=True)]
+    return [
+        member.user
+        for member in organization.members.select_related("user").filter(user__is_active=True).order_by("created_at", "pk")
+    ]
 
 
 def plain(value: Any) -> Any:

@@ -73,8 +73,8 @@ def todos_for(user) -> list[Todo]:
             todos.append(
                 Todo(
                     ngettext(
-                        "%(count)s umbrella membership application waits for the Civil Society Unit: every coordinator of the body is a focal point of the organization.",
-                        "%(count)s umbrella membership applications wait for the Civil Society Unit: every coordinator of the body is a focal point of the organization.",
+                        "%(count)s umbrella membership application waits for the Civil Society Unit: no coordinator of the body is free to decide on it.",
+                        "%(count)s umbrella membership applications wait for the Civil Society Unit: no coordinator of the body is free to decide on them.",
                         conflicted,
                     )
                     % {"count": conflicted},

@@ -34,7 +34,7 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={
             "required": _("Say in a few sentences why your organization wants to join."),
-            "max_length": _("Keep the motivation under %(limit_value)d characters; it has %(show_value)d."),
+            "max_length": _("The motivation can have at most %(limit_value)d characters; it has %(show_value)d."),
         },
     )
 
@@ -52,12 +52,16 @@ class DecisionForm(forms.Form):
 
     use_required_attribute = False
 
-    reason = ReasonField(label=_("Reason"), max_length=REASON_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = ReasonField(label=_("Reason"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+    # The status the person saw: a decision taken on a page that is out of date is refused.
+    seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, decision: str, reason_label=None, **kwargs):
+    def __init__(self, *args, decision: str, reason_required: bool, reason_label=None, **kwargs):
         # Several decisions share a page: each form's ids are its own.
         super().__init__(*args, auto_id=f"id_{decision}_%s", **kwargs)
         self.decision = decision
+        # The service says whether a reason is needed; this only labels the field "(optional)" or not.
+        self.fields["reason"].required = reason_required
         if reason_label:
             self.fields["reason"].label = reason_label
 

@@ -20,7 +20,12 @@ ON_ROSTER = Q(memberships__status=MembershipStatus.ACTIVE, memberships__organiza
 
 def bodies_for_list() -> QuerySet[UmbrellaBody]:
     """The bodies with the commissions they cover and how many members their public roster lists."""
-    return UmbrellaBody.objects.annotate(roster_size=Count("memberships", filter=ON_ROSTER)).prefetch_related("commissions")
+    # An annotated query groups, and Django then drops Meta.ordering: the order is said here.
+    return (
+        UmbrellaBody.objects.annotate(roster_size=Count("memberships", filter=ON_ROSTER))
+        .prefetch_related("commissions")
+        .order_by("name")
+    )
 
 
 def body_profile(slug: str) -> UmbrellaBody | None:
@@ -29,7 +34,10 @@ def body_profile(slug: str) -> UmbrellaBody | None:
         .prefetch_related(
             "commissions",
             "categories",
-            Prefetch("coordinator_links", queryset=Coordinator.objects.select_related("user").order_by("appointed_at", "pk")),
+            Prefetch(
+                "coordinator_links",
+                queryset=Coordinator.objects.filter(user__is_active=True).select_related("user").order_by("appointed_at", "pk"),
+            ),
         )
         .first()
     )

@@ -143,7 +143,7 @@ def apply_for_membership(
     if not motivation:
         errors["motivation"] = _("Say in a few sentences why %(organization)s wants to join.") % {"organization": organization}
     elif len(motivation) > MOTIVATION_MAX_LENGTH:
-        errors["motivation"] = _("Keep the motivation under %(count)s characters.") % {"count": MOTIVATION_MAX_LENGTH}
+        errors["motivation"] = _("The motivation can have at most %(count)s characters.") % {"count": MOTIVATION_MAX_LENGTH}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -200,12 +200,15 @@ def _already_message(membership: UmbrellaMembership, organization: Organization,
     ) % names
 
 
-def decide_membership(membership: UmbrellaMembership, decision: str, *, by: User, reason: str = "") -> UmbrellaMembership:
+def decide_membership(
+    membership: UmbrellaMembership, decision: str, *, by: User, reason: str = "", seen_status: str = ""
+) -> UmbrellaMembership:
     """Take one of DECISIONS on a membership.
 
     Side effects, in order: locks the membership and checks that it is still in a status
-    the decision applies to (a second coordinator deciding at the same time is told who
-    decided first, and nothing changes), changes the status, logs the decision's action
+    the decision applies to, and, when `seen_status` is given, still the status the person
+    saw (a second coordinator deciding at the same time, or a focal point withdrawing on a
+    page that is out of date, is told who decided first, and nothing changes), changes the status, logs the decision's action
     with the reason, e-mails the organization's focal points (and, for a withdrawal, the
     body's deciders).
     """
@@ -218,7 +221,7 @@ def decide_membership(membership: UmbrellaMembership, decision: str, *, by: User
         raise ValidationError({"reason": REASON_REQUIRED})
     with transaction.atomic():
         membership = _locked(membership)
-        if membership.status not in step.from_statuses:
+        if membership.status not in step.from_statuses or (seen_status and membership.status != seen_status):
             raise _changed_meanwhile(membership)
         old = {"status": membership.status}
         now = timezone.now()

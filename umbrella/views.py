@@ -133,7 +133,8 @@ def dashboard(request, slug):
     for membership in pending:
         focal_point_ids = {member.user_id for member in membership.organization.members.all()}
         membership.you_are_conflicted = request.user.pk in focal_point_ids and request.user.pk in coordinator_ids
-        membership.csu_decides = bool(coordinator_ids) and coordinator_ids <= focal_point_ids
+        # No coordinator free of a conflict (or none at all): CSU decides.
+        membership.csu_decides = coordinator_ids <= focal_point_ids
     filterset = MemberFilter(request.GET, members_of(memberships), body=body)
     page = Paginator(filterset.qs, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -184,12 +185,12 @@ def export_roster(request, slug, file_format):
 
 def _reason_label(decision: str, body: UmbrellaBody) -> str:
     labels = {
-        "accept": _("Note to the organization (optional)"),
+        "accept": _("Note to the organization"),
         "decline": _("Reason for declining, e-mailed to the organization's focal points"),
         "suspend": _("Reason for the suspension, e-mailed to the organization's focal points"),
-        "reinstate": _("Note to the organization (optional)"),
+        "reinstate": _("Note to the organization"),
         "end": _("Reason for ending the membership, e-mailed to the organization's focal points"),
-        "withdraw": _("Note to the coordinators of %(body)s (optional)") % {"body": body},
+        "withdraw": _("Note to the coordinators of %(body)s") % {"body": body},
     }
     return labels[decision]
 
@@ -215,8 +216,10 @@ def _success_message(membership: UmbrellaMembership, decision: str) -> str:
         "suspend": _("The membership of %(organization)s is suspended; its focal points are told by e-mail with your reason."),
         "reinstate": _("The membership of %(organization)s is active again; its focal points are told by e-mail."),
         "end": _("The membership of %(organization)s has ended; its focal points are told by e-mail with your reason."),
-        "withdraw": _("%(organization)s has withdrawn from %(body)s; the coordinators are told by e-mail."),
+        "withdraw": _("%(organization)s has withdrawn from %(body)s; the body is told by e-mail."),
     }
+    if decision == "withdraw" and membership.status == MembershipStatus.APPLIED:  # the status before the decision
+        return _("The application of %(organization)s to %(body)s is withdrawn; the body is told by e-mail.") % names
     return texts[decision] % names
 
 
@@ -236,10 +239,21 @@ def membership_detail(request, slug, membership_id):
         decision = request.POST.get("decision", "")
         if decision not in services.DECISIONS:
             raise Http404
-        form = DecisionForm(request.POST, decision=decision, reason_label=_reason_label(decision, membership.body))
+        form = DecisionForm(
+            request.POST,
+            decision=decision,
+            reason_required=services.DECISIONS[decision].reason_required,
+            reason_label=_reason_label(decision, membership.body),
+        )
         if form.is_valid():
             try:
-                services.decide_membership(membership, decision, by=request.user, reason=form.cleaned_data["reason"])
+                services.decide_membership(
+                    membership,
+                    decision,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    seen_status=form.cleaned_data["seen_status"],
+                )
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
                     add_service_error(form, error)
@@ -260,7 +274,9 @@ def membership_detail(request, slug, membership_id):
             forms.append(
                 DecisionForm(
                     decision=decision.name,
+                    reason_required=decision.reason_required,
                     reason_label=_reason_label(decision.name, membership.body),
+                    initial={"seen_status": membership.status},
                 )
             )
     sees_history = rules.has_perm("umbrella.see_membership_history", request.user, membership)
@@ -282,6 +298,7 @@ def membership_detail(request, slug, membership_id):
             "history": history if sees_history else None,
             "ended_by_body": bool(history) and history[-1].action == services.DECISIONS["end"].action,
             "can_manage": rules.has_perm("umbrella.manage_body", request.user, membership.body),
+            "can_apply_again": rules.has_perm("umbrella.withdraw_membership", request.user, membership),
             "statuses": MembershipStatus,
         },
     )
