@@ -15,14 +15,15 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from organizations.enums import EcosocStatus, MemberRole, VerificationState
 from organizations.models import Organization, OrganizationMember, ThematicArea
-from sessions.enums import AdmissionRule, SessionFormat
-from sessions.models import Commission, Session
+from sessions.enums import AdmissionRule, RegistrationStatus, SessionFormat
+from sessions.models import Commission, Participant, Registration, Session
 from umbrella.enums import MembershipStatus
 from umbrella.models import Coordinator, MembershipCategory, UmbrellaBody, UmbrellaMembership
 
@@ -421,6 +422,7 @@ def load_demo_data() -> LoadedDemo:
         organizations = _load_organizations()
         _load_accounts(csu_group=csu_group, bodies=bodies, organizations=organizations)
         _load_memberships(bodies=bodies, organizations=organizations)
+        _load_registrations(sessions=sessions, bodies=bodies, organizations=organizations)
     return LoadedDemo(accounts=DEMO_ACCOUNTS, sessions=sessions)
 
 
@@ -605,6 +607,64 @@ def _load_memberships(*, bodies: dict[str, UmbrellaBody], organizations: dict[st
         for action, actor, when, new_status in entries:
             entry = log_activity(action, actor=actor, target=membership, new={"status": new_status}, note=membership.motivation if action.endswith("applied") else "")
             ActivityLog.objects.filter(pk=entry.pk).update(created_at=when)
+
+
+# Demo delegations to the first session open for registration: (organization, body or "", status, people).
+DEMO_REGISTRATIONS = [
+    ("inedp", "", RegistrationStatus.APPROVED, [("OKONKWO", "Chidi Emmanuel", "NG", "male"), ("LARSEN", "Ingrid", "NO", "female")]),
+    ("ibpd", "", RegistrationStatus.SUBMITTED, [("SILVA SANTOS", "Ana Carolina", "BR", "female"), ("PEREIRA", "João Marcos", "BR", "male"), ("COSTA", "Beatriz", "BR", "female")]),
+    ("uhrl", "", RegistrationStatus.SUBMITTED, [("KOVALENKO", "Olena", "UA", "female")]),
+    ("remereda", "vngoc", RegistrationStatus.AWAITING_ENDORSEMENT, [("HERNÁNDEZ LÓPEZ", "María José", "MX", "female"), ("RAMÍREZ", "Luis Alberto", "MX", "male")]),
+    ("tcha", "vngoc", RegistrationStatus.ENDORSED, [("SUWANNARAT", "Somchai", "TH", "male")]),
+]
+# A one-page PDF: the demo's accreditation letters.
+DEMO_LETTER = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _load_registrations(*, sessions: list[Session], bodies: dict[str, UmbrellaBody], organizations: dict[str, Organization]) -> None:
+    # Created once, like the organizations: what a tester decides survives a restart (and a start
+    # months later, when another session is open, adds none).
+    if Registration.objects.filter(organization__slug__in=[slug for slug, *_rest in DEMO_REGISTRATIONS]).exists():
+        return
+    now = timezone.now()
+    session = next((s for s in sessions if s.registration_opens and s.registration_opens <= now < s.registration_closes), None)
+    if session is None:
+        return
+    csu_officer = User.objects.filter(email__iexact="csu@demo.unodc.test").first()
+    for number, (slug, body_slug, status, people) in enumerate(DEMO_REGISTRATIONS):
+        organization = organizations[slug]
+        submitted = now - timedelta(days=10 - number)
+        registration = Registration.objects.create(
+            session=session,
+            organization=organization,
+            channel="umbrella" if body_slug else "direct",
+            umbrella_body=bodies[body_slug] if body_slug else None,
+            status=status,
+            created_at=submitted - timedelta(days=1),
+            submitted_at=submitted,
+            decided_by=csu_officer if status == RegistrationStatus.APPROVED else None,
+            decided_at=now - timedelta(days=2) if status == RegistrationStatus.APPROVED else None,
+        )
+        registration.accreditation_letter.save("letter.pdf", ContentFile(DEMO_LETTER), save=True)
+        for position, (family, given, nationality, gender) in enumerate(people):
+            Participant.objects.create(
+                registration=registration, family_name=family, given_names=given, gender=gender, nationality=nationality,
+                date_of_birth=date(1970 + 3 * position + number, 1 + position, 10 + number), passport_number=f"D{number}{position}482{position}7",
+                passport_expiry=session.end_date + timedelta(days=900), email=f"{given.split()[0].lower()}.{slug}@example.org",
+                role="head" if position == 0 else "representative", position=position,
+                status="approved" if status == RegistrationStatus.APPROVED else "pending",
+            )
+        steps = ["sessions.registration.started", "sessions.registration.submitted"]
+        if status in (RegistrationStatus.ENDORSED,):
+            steps.append("sessions.registration.endorsed")
+        if status == RegistrationStatus.APPROVED:
+            steps.append("sessions.registration.approved")
+        for step_number, action in enumerate(steps):
+            entry = log_activity(action, actor=None, target=registration, new={"status": action.rsplit(".", 1)[1]})
+            ActivityLog.objects.filter(pk=entry.pk).update(created_at=submitted + timedelta(hours=step_number))
 
 
 def _verify_email(user: User, email: str) -> None:

@@ -10,7 +10,10 @@ from django.utils.translation import ngettext
 
 from organizations.enums import RequestStatus, VerificationState
 from organizations.models import Organization, OrganizationChange, OrganizationMember
+from sessions.enums import RegistrationStatus
+from sessions.models import LIVE_STATUSES, Registration, Session
 from sessions.selectors import open_for_registration
+from sessions.services import AWAITING_CSU
 from umbrella.enums import MembershipStatus
 from umbrella.models import UmbrellaBody, UmbrellaMembership
 from umbrella.selectors import conflicted_applications
@@ -81,16 +84,55 @@ def todos_for(user) -> list[Todo]:
                     reverse("umbrella:list"),
                 )
             )
+    if roles.csu_staff:
+        sessions = (
+            Session.objects.annotate(awaiting=Count("registrations", filter=Q(registrations__status__in=AWAITING_CSU)))
+            .filter(awaiting__gt=0)
+            .select_related("commission")
+            .order_by("start_date")
+        )
+        for session in sessions:
+            todos.append(
+                Todo(
+                    ngettext(
+                        "%(count)s registration for %(session)s awaits your decision.",
+                        "%(count)s registrations for %(session)s await your decision.",
+                        session.awaiting,
+                    )
+                    % {"count": session.awaiting, "session": session},
+                    reverse("sessions:review_queue", kwargs={"commission": session.commission.code, "number": session.number})
+                    + "?status=submitted",
+                )
+            )
     if roles.coordinator:
+        # Not those of the coordinator's own organizations: they may not decide on them.
+        own = OrganizationMember.objects.filter(user=user).values("organization_id")
         bodies = UmbrellaBody.objects.filter(coordinator_links__user=user).annotate(
+            # distinct: the two counts join two tables, whose rows would otherwise multiply.
             pending=Count(
                 "memberships",
-                filter=Q(memberships__status=MembershipStatus.APPLIED)
-                # Not those of the coordinator's own organizations: they may not decide on them.
-                & ~Q(memberships__organization__in=OrganizationMember.objects.filter(user=user).values("organization_id")),
-            )
+                filter=Q(memberships__status=MembershipStatus.APPLIED) & ~Q(memberships__organization__in=own),
+                distinct=True,
+            ),
+            awaiting_endorsement=Count(
+                "registrations",
+                filter=Q(registrations__status=RegistrationStatus.AWAITING_ENDORSEMENT) & ~Q(registrations__organization__in=own),
+                distinct=True,
+            ),
         )
         for body in bodies:
+            if body.awaiting_endorsement:
+                todos.append(
+                    Todo(
+                        ngettext(
+                            "%(count)s registration through %(body)s awaits your endorsement.",
+                            "%(count)s registrations through %(body)s await your endorsement.",
+                            body.awaiting_endorsement,
+                        )
+                        % {"count": body.awaiting_endorsement, "body": body},
+                        reverse("umbrella:endorsements", kwargs={"slug": body.slug}),
+                    )
+                )
             if body.pending:
                 todos.append(
                     Todo(
@@ -136,8 +178,37 @@ def todos_for(user) -> list[Todo]:
                 todos.append(Todo(_("%(organization)s awaits verification by the Civil Society Unit.") % {"organization": organization}))
             elif organization.verification_state == VerificationState.CHANGES_REQUESTED:
                 todos.append(Todo(_("The Civil Society Unit asked for changes to %(organization)s.") % {"organization": organization}, urgent=True))
+        registered_sessions = set()
+        for registration in (
+            Registration.objects.filter(
+                organization__in=[organization.pk for organization in organizations],
+                status__in=LIVE_STATUSES,
+                session__end_date__gte=timezone.localdate(),
+            )
+            .select_related("session__commission", "organization")
+            .order_by("session__start_date", "pk")
+        ):
+            registered_sessions.add(registration.session_id)
+            names = {"organization": registration.organization, "session": registration.session}
+            if registration.status == RegistrationStatus.RETURNED:
+                todos.append(
+                    Todo(
+                        _("The Civil Society Unit returned the delegation of %(organization)s to %(session)s for changes.") % names,
+                        registration.get_absolute_url(),
+                        urgent=True,
+                    )
+                )
+            elif registration.status == RegistrationStatus.DRAFT and registration.session.registration_state == "open":
+                todos.append(
+                    Todo(
+                        _("The delegation of %(organization)s to %(session)s is a draft: submit it before %(deadline)s.")
+                        % {**names, "deadline": _format_deadline(registration.session)},
+                        registration.get_absolute_url(),
+                        urgent=True,
+                    )
+                )
         if any(o.verification_state == VerificationState.VERIFIED for o in organizations):
-            for session in open_for_registration():
+            for session in open_for_registration().exclude(pk__in=registered_sessions):
                 todos.append(
                     Todo(
                         _("Registration for %(session)s is open until %(deadline)s.")
@@ -150,7 +221,7 @@ def todos_for(user) -> list[Todo]:
 
 def _format_deadline(session) -> str:
     local = timezone.localtime(session.registration_closes, session.tz)
-    return f"{formats.date_format(local, 'j F Y, H:i')} ({session.time_zone_label})"
+    return _("%(date)s %(city)s time") % {"date": formats.date_format(local, "j F Y, H:i"), "city": session.time_zone_label}
 
 
 def activity_visible_to(user) -> QuerySet[ActivityLog]:

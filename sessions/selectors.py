@@ -1,9 +1,16 @@
 """Reads of sessions."""
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .models import Session
+from organizations.models import OrganizationMember
+from portal.models import ActivityLog
+from portal.rules import is_csu_staff
+from umbrella.rules import coordinated_body_ids
+
+from .enums import RegistrationStatus
+from .models import LIVE_STATUSES, Registration, Session
 
 
 def upcoming_sessions() -> QuerySet[Session]:
@@ -26,3 +33,77 @@ def past_sessions() -> QuerySet[Session]:
 def open_for_registration(now=None) -> QuerySet[Session]:
     now = now or timezone.now()
     return upcoming_sessions().filter(registration_opens__lte=now, registration_closes__gt=now)
+
+
+def registrations_visible_to(user) -> QuerySet[Registration]:
+    """CSU: every registration. A focal point: their organizations'. A coordinator: those made through their bodies
+    and past the draft stage. Anyone else: none."""
+    registrations = Registration.objects.select_related("session__commission", "organization", "umbrella_body")
+    if not user.is_authenticated:
+        return registrations.none()
+    if is_csu_staff(user):
+        return registrations
+    visible = Q(organization__in=OrganizationMember.objects.filter(user=user).values("organization_id"))
+    bodies = coordinated_body_ids(user)
+    if bodies:
+        visible |= Q(umbrella_body_id__in=bodies) & ~Q(status__in=(RegistrationStatus.DRAFT, RegistrationStatus.EXPIRED))
+    return registrations.filter(visible)
+
+
+def registrations_of_focal_point(user) -> QuerySet[Registration]:
+    """The registrations of this person's organizations, newest session first."""
+    return (
+        Registration.objects.filter(organization__in=OrganizationMember.objects.filter(user=user).values("organization_id"))
+        .select_related("session__commission", "organization", "umbrella_body")
+        .annotate(participant_count=Count("participants"))
+        .order_by("-session__start_date", "organization__name", "pk")
+    )
+
+
+def registration_timeline(registration: Registration) -> QuerySet[ActivityLog]:
+    """Who did what when to this registration, oldest first."""
+    content_type = ContentType.objects.get_for_model(Registration)
+    return (
+        ActivityLog.objects.filter(content_type=content_type, object_id=str(registration.pk))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+
+
+def registrations_for_review(session: Session) -> QuerySet[Registration]:
+    """A session's registrations as CSU reviews them: everything past the draft stage, with participant counts."""
+    return (
+        session.registrations.exclude(status__in=(RegistrationStatus.DRAFT, RegistrationStatus.EXPIRED))
+        .select_related("organization", "umbrella_body", "decided_by")
+        .annotate(participant_count=Count("participants"))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def endorsement_queue(body) -> QuerySet[Registration]:
+    """Registrations made through the body, awaiting its endorsement first."""
+    return (
+        body.registrations.exclude(status__in=(RegistrationStatus.DRAFT, RegistrationStatus.EXPIRED))
+        .select_related("session__commission", "organization")
+        .annotate(participant_count=Count("participants"))
+        .order_by("-session__start_date", "submitted_at", "pk")
+    )
+
+
+def upcoming_participation(organization_ids) -> dict[int, list[Registration]]:
+    """For each organization, its submitted registrations to sessions that have not ended, soonest first
+    (drafts are the organization's own business)."""
+    registrations = (
+        Registration.objects.filter(
+            organization_id__in=organization_ids,
+            session__end_date__gte=timezone.localdate(),
+            status__in=LIVE_STATUSES,
+        )
+        .exclude(status=RegistrationStatus.DRAFT)
+        .select_related("session__commission")
+        .order_by("session__start_date", "pk")
+    )
+    by_organization: dict[int, list[Registration]] = {}
+    for registration in registrations:
+        by_organization.setdefault(registration.organization_id, []).append(registration)
+    return by_organization

@@ -1,10 +1,33 @@
+"""Addresses of sessions and delegations. Fixed words come before <commission>."""
+
 from django.urls import path
 
-from . import views
+from .views import files, manage, public, registration, review
 
 app_name = "sessions"
 
 urlpatterns = [
-    path("", views.session_list, name="list"),
-    path("<slug:commission>/<int:number>/", views.session_detail, name="detail"),
+    path("", public.session_list, name="list"),
+    path("new/", manage.session_create, name="create"),
+    # A focal point's delegations, and one delegation (its page, its form, its files).
+    path("registrations/", registration.my_registrations, name="my_registrations"),
+    path("registrations/<int:registration_id>/", registration.registration_detail, name="registration"),
+    path("registrations/<int:registration_id>/edit/", registration.registration_edit, name="registration_edit"),
+    path("registrations/<int:registration_id>/edit/participant-row/", registration.participant_row, name="participant_row"),
+    path("registrations/<int:registration_id>/decide/", review.decide, name="decide"),
+    path("registrations/<int:registration_id>/letter.pdf", files.accreditation_letter, name="accreditation_letter"),
+    path("participants/<int:participant_id>/photo/", files.participant_photo, name="participant_photo"),
+    path("participants/<int:participant_id>/visa-letter.pdf", files.visa_letter, name="visa_letter"),
+    path("visa-letter/<str:token>/", files.visa_letter_by_token, name="visa_letter_by_token"),
+    # One session.
+    path("<slug:commission>/<int:number>/", public.session_detail, name="detail"),
+    path("<slug:commission>/<int:number>/edit/", manage.session_edit, name="edit"),
+    path("<slug:commission>/<int:number>/register/", registration.register_start, name="register"),
+    path("<slug:commission>/<int:number>/registrations/", review.review_queue, name="review_queue"),
+    path(
+        "<slug:commission>/<int:number>/registrations/participants.<str:file_format>",
+        review.export_participants,
+        name="export_participants",
+    ),
+    path("<slug:commission>/<int:number>/registrations/rule-17.<str:file_format>", review.export_rule17, name="export_rule17"),
 ]

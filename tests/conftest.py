@@ -36,6 +36,16 @@ def current_totp_code(secret: str) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default():
+    """Start every test in English: a request in another language leaves it active in the thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _isolate_cache():
     from django.core.cache import cache
 

@@ -54,7 +54,7 @@ def test_home_shows_upcoming_sessions_to_the_public_with_registration_state(clie
     page = text(response)
     assert "70th session of the Commission on Narcotic Drugs" in page
     assert "69th session" not in page
-    assert "Registration open until 14 February 2027, 23:59 (Vienna time)" in page
+    assert "Registration open until 14 February 2027, 23:59 Vienna time" in page  # the wording of issue 5
     assert 'href="/sessions/cnd/70/"' in page
     assert "Create an account" in page
 
@@ -72,7 +72,7 @@ def test_home_tells_a_focal_point_of_a_verified_organization_that_registration_i
     assert "What needs your attention" in page
     assert (
         '<a href="/sessions/cnd/70/">Registration for 70th session of the Commission on Narcotic Drugs '
-        "is open until 14 February 2027, 23:59 (Vienna).</a>"
+        "is open until 14 February 2027, 23:59 Vienna time.</a>"
     ) in page
 
 
@@ -118,12 +118,13 @@ def test_home_with_nothing_to_do_has_an_empty_state(client, csu_officer):
 def test_home_query_count_does_not_grow_with_sessions(client, commissions, focal_points, django_assert_num_queries):
     client.force_login(focal_points["a"])
     make_session(commissions["cnd"], 70, dt.date(2027, 3, 15))
-    # session, user, 3 role checks, pending umbrella applications, member organizations, open sessions, upcoming sessions
-    with django_assert_num_queries(9):
+    # session, user, 3 role checks, pending umbrella applications, member organizations, their registrations,
+    # open sessions, upcoming sessions
+    with django_assert_num_queries(10):
         client.get("/")
     for number in range(71, 76):
         make_session(commissions["cnd"], number, dt.date(2027 + number - 70, 3, 15))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get("/")
 
 

@@ -83,16 +83,21 @@ def decisions_open_to(user: User, membership: UmbrellaMembership) -> list[Decisi
     ]
 
 
-def deciders_for(membership: UmbrellaMembership) -> list[User]:
-    """Who decides on this organization's membership: the body's coordinators without a
-    conflict of interest, or CSU when every coordinator is a focal point of it."""
-    focal_point_ids = set(membership.organization.members.values_list("user_id", flat=True))
+def deciders_for_organization(body: UmbrellaBody, organization: Organization) -> list[User]:
+    """Who acts for the body on this organization (its membership, its registrations): the
+    body's coordinators without a conflict of interest, or CSU when no coordinator is free."""
+    focal_point_ids = set(organization.members.values_list("user_id", flat=True))
     coordinators = [
         link.user
-        for link in membership.body.coordinator_links.select_related("user").filter(user__is_active=True).order_by("pk")
+        for link in body.coordinator_links.select_related("user").filter(user__is_active=True).order_by("pk")
         if link.user_id not in focal_point_ids
     ]
     return coordinators or list(csu_staff_users())
+
+
+def deciders_for(membership: UmbrellaMembership) -> list[User]:
+    """Who decides on this membership; see deciders_for_organization."""
+    return deciders_for_organization(membership.body, membership.organization)
 
 
 def _notify_all(people: Iterable[User], template: str, context: dict) -> None:

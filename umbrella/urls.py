@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from sessions.views import review
+
 from . import views
 
 app_name = "umbrella"
@@ -12,6 +14,7 @@ urlpatterns = [
     path("<slug:slug>/apply/", views.apply, name="apply"),
     path("<slug:slug>/manage/", views.dashboard, name="dashboard"),
     path("<slug:slug>/manage/export.<str:file_format>", views.export_roster, name="export"),
+    path("<slug:slug>/endorsements/", review.endorsement_queue, name="endorsements"),
     path("<slug:slug>/coordinators/", views.coordinators, name="coordinators"),
     path("<slug:slug>/memberships/<int:membership_id>/", views.membership_detail, name="membership"),
 ]

@@ -18,6 +18,7 @@ from organizations.enums import VerificationState
 from organizations.exports import csv_chunks, write_xlsx
 from organizations.forms import add_service_error
 from organizations.models import Organization
+from sessions.selectors import upcoming_participation
 from portal.middleware import staff_page
 from portal.models import User
 from portal.services import log_activity
@@ -137,6 +138,10 @@ def dashboard(request, slug):
         membership.csu_decides = coordinator_ids <= focal_point_ids
     filterset = MemberFilter(request.GET, members_of(memberships), body=body)
     page = Paginator(filterset.qs, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    # One query for the whole page: each member's delegations to sessions that have not ended.
+    participation = upcoming_participation([membership.organization_id for membership in page])
+    for membership in page:
+        membership.participation = participation.get(membership.organization_id, [])
     query = request.GET.copy()
     query.pop("page", None)
     return render(
