@@ -7,6 +7,10 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+# One Chromium for the whole run, shared by every browser test module: a session fixture
+# imported into each module would start a second Playwright, which cannot run in one thread.
+from tests.fixtures_services import browser_page, chromium  # noqa: E402,F401  (fixtures)
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery-staple"

@@ -11,7 +11,6 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.fixtures_services import browser_page, chromium  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
