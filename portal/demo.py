@@ -20,6 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from events.enums import SideEventStatus
+from events.models import Room, SideEvent, Slot, Speaker
 from organizations.enums import EcosocStatus, MemberRole, VerificationState
 from organizations.models import Organization, OrganizationMember, ThematicArea
 from sessions.enums import AdmissionRule, RegistrationStatus, SessionFormat
@@ -423,6 +425,7 @@ def load_demo_data() -> LoadedDemo:
         _load_accounts(csu_group=csu_group, bodies=bodies, organizations=organizations)
         _load_memberships(bodies=bodies, organizations=organizations)
         _load_registrations(sessions=sessions, bodies=bodies, organizations=organizations)
+        _load_side_events(sessions=sessions, organizations=organizations)
     return LoadedDemo(accounts=DEMO_ACCOUNTS, sessions=sessions)
 
 
@@ -480,6 +483,9 @@ def _load_sessions(commissions: dict[str, Commission]) -> list[Session]:
                 "format": plan.format,
                 "registration_opens": opens,
                 "registration_closes": closes,
+                # Side events are proposed in the same weeks as delegations are registered.
+                "side_events_open": opens,
+                "side_events_close": closes,
                 "quota_per_organization": 10,
             },
         )
@@ -665,6 +671,64 @@ def _load_registrations(*, sessions: list[Session], bodies: dict[str, UmbrellaBo
         for step_number, action in enumerate(steps):
             entry = log_activity(action, actor=None, target=registration, new={"status": action.rsplit(".", 1)[1]})
             ActivityLog.objects.filter(pk=entry.pk).update(created_at=submitted + timedelta(hours=step_number))
+
+
+# Rooms of the Vienna International Centre used for side events, and the usual slot grid.
+VIC_ROOMS = [("Boardroom A", 40), ("Boardroom B", 40), ("Mozart Room", 60), ("Conference Room M3", 90), ("Conference Room M7", 150)]
+SLOT_TIMES = [(time(8, 10), time(9, 0)), (time(13, 10), time(14, 0)), (time(18, 10), time(19, 0))]
+# Demo side events at the open session: (lead organizer, title, status, room index, slot index or None).
+DEMO_SIDE_EVENTS = [
+    ("inedp", "Evidence, not ideology: twenty years of drug-checking services", SideEventStatus.ACCEPTED, 3, 1),
+    ("ibpd", "Alternatives to incarceration for drug offences in Latin America", SideEventStatus.ACCEPTED, 2, 4),
+    ("uhrl", "Keeping harm-reduction services open in wartime", SideEventStatus.SUBMITTED, None, None),
+]
+
+
+def _load_side_events(*, sessions: list[Session], organizations: dict[str, Organization]) -> None:
+    # Rooms are reference data; the slot grid and the events are created once and then left to the tester.
+    for name, capacity in VIC_ROOMS:
+        Room.objects.update_or_create(venue=VIC, name=name, defaults={"capacity": capacity})
+    now = timezone.now()
+    session = next((s for s in sessions if s.side_events_open and s.side_events_open <= now < s.side_events_close), None)
+    if session is None:
+        return
+    if SideEvent.objects.filter(lead_organization__slug__in=[slug for slug, *_rest in DEMO_SIDE_EVENTS]).exists():
+        return
+    day = session.start_date
+    while day <= session.end_date:
+        for start, end in SLOT_TIMES:
+            Slot.objects.get_or_create(
+                session=session,
+                starts_at=datetime.combine(day, start, tzinfo=session.tz),
+                defaults={"ends_at": datetime.combine(day, end, tzinfo=session.tz)},
+            )
+        day += timedelta(days=1)
+    rooms = list(Room.objects.filter(venue=VIC).order_by("capacity", "name"))
+    slots = list(Slot.objects.filter(session=session).order_by("starts_at"))
+    areas = {area.slug: area for area in ThematicArea.objects.all()}
+    for number, (slug, title, status, room_index, slot_index) in enumerate(DEMO_SIDE_EVENTS):
+        organization = organizations[slug]
+        event = SideEvent.objects.create(
+            session=session,
+            lead_organization=organization,
+            title=title,
+            description=f"{organization.name} and its partners present their work and take questions from delegations.",
+            format="hybrid" if number % 2 else "in_person",
+            online_link="https://meet.example.org/side-event" if number % 2 else "",
+            languages=["en", "es"] if slug == "ibpd" else ["en"],
+            expected_audience=50 + 20 * number,
+            status=status,
+            submitted_at=now - timedelta(days=9 - number),
+            room=rooms[room_index] if room_index is not None else None,
+            slot=slots[slot_index] if slot_index is not None else None,
+            sequence=1 if slot_index is not None else 0,
+        )
+        event.themes.set([areas[theme] for theme in _themes_for(organization.name) if theme in areas])
+        for position, (name, gender, country) in enumerate(
+            [("Dr. Amara Okafor", "female", "NG"), ("Prof. Lars Eriksson", "male", "SE"), ("María Fernanda Ruiz", "female", "CO")][: 2 + number % 2]
+        ):
+            Speaker.objects.create(event=event, position=position, name=name, gender=gender, country=country, affiliation=organization.name)
+        log_activity("events.side_event.submitted", actor=None, target=event, new={"status": "submitted"})
 
 
 def _verify_email(user: User, email: str) -> None:

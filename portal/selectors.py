@@ -8,6 +8,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from events.enums import CoOrganizerStatus, SideEventStatus
+from events.models import SideEvent
 from organizations.enums import RequestStatus, VerificationState
 from organizations.models import Organization, OrganizationChange, OrganizationMember
 from sessions.enums import RegistrationStatus
@@ -104,6 +106,25 @@ def todos_for(user) -> list[Todo]:
                     + "?status=submitted",
                 )
             )
+    if roles.csu_staff:
+        for session in (
+            Session.objects.annotate(submitted=Count("side_events", filter=Q(side_events__status=SideEventStatus.SUBMITTED)))
+            .filter(submitted__gt=0)
+            .select_related("commission")
+            .order_by("start_date")
+        ):
+            todos.append(
+                Todo(
+                    ngettext(
+                        "%(count)s side-event application for %(session)s awaits review.",
+                        "%(count)s side-event applications for %(session)s await review.",
+                        session.submitted,
+                    )
+                    % {"count": session.submitted, "session": session},
+                    reverse("sessions:side_event_queue", kwargs={"commission": session.commission.code, "number": session.number})
+                    + "?status=submitted",
+                )
+            )
     if roles.coordinator:
         # Not those of the coordinator's own organizations: they may not decide on them.
         own = OrganizationMember.objects.filter(user=user).values("organization_id")
@@ -178,6 +199,23 @@ def todos_for(user) -> list[Todo]:
                 todos.append(Todo(_("%(organization)s awaits verification by the Civil Society Unit.") % {"organization": organization}))
             elif organization.verification_state == VerificationState.CHANGES_REQUESTED:
                 todos.append(Todo(_("The Civil Society Unit asked for changes to %(organization)s.") % {"organization": organization}, urgent=True))
+        own = [organization.pk for organization in organizations]
+        for event in (
+            SideEvent.objects.filter(
+                Q(lead_organization__in=own, status=SideEventStatus.RETURNED)
+                | Q(co_organizers__organization__in=own, co_organizers__status=CoOrganizerStatus.PENDING)
+            )
+            .exclude(status__in=[SideEventStatus.WITHDRAWN, SideEventStatus.CANCELLED, SideEventStatus.REJECTED])
+            .distinct()
+            .select_related("lead_organization")
+            .order_by("pk")
+        ):
+            names = {"organization": event.lead_organization, "title": event.title}
+            if event.status == SideEventStatus.RETURNED and event.lead_organization_id in own:
+                text = _("The Civil Society Unit returned the side event “%(title)s” for changes.") % names
+            else:
+                text = _("%(organization)s asks you to confirm that your organization co-organizes “%(title)s”.") % names
+            todos.append(Todo(text, reverse("events:application", kwargs={"event_id": event.pk}), urgent=True))
         registered_sessions = set()
         for registration in (
             Registration.objects.filter(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("organizations/", include("organizations.urls")),
     path("sessions/", include("sessions.urls")),
     path("umbrella/", include("umbrella.urls")),
+    path("events/", include("events.urls")),
     path("staff/activity/", views.activity_log, name="activity_log"),
     path("admin/", admin.site.urls),
 ]

@@ -62,6 +62,8 @@ class Session(models.Model):
     registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
     quota_per_organization = models.PositiveSmallIntegerField(_("representatives per organization"), default=10)
+    side_events_open = models.DateTimeField(_("side-event applications open"), null=True, blank=True)
+    side_events_close = models.DateTimeField(_("side-event applications close"), null=True, blank=True)
     admission_rule = models.CharField(
         _("admission rule"),
         max_length=10,
@@ -101,6 +103,18 @@ class Session(models.Model):
 
     def get_effective_admission_rule_display(self) -> str:
         return AdmissionRule(self.effective_admission_rule).label
+
+    @property
+    def side_event_state(self) -> str:
+        """One of "unannounced", "not_yet_open", "open", "closed", for display."""
+        if not (self.side_events_open and self.side_events_close):
+            return "unannounced"
+        now = timezone.now()
+        if now < self.side_events_open:
+            return "not_yet_open"
+        if now < self.side_events_close:
+            return "open"
+        return "closed"
 
     @property
     def registration_state(self) -> str:

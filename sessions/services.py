@@ -149,6 +149,7 @@ def _check_channel(
 SESSION_FIELDS = (
     "commission", "number", "title", "start_date", "end_date", "venue", "time_zone", "format",
     "registration_opens", "registration_closes", "quota_per_organization", "admission_rule",
+    "side_events_open", "side_events_close",
 )
 
 
@@ -169,6 +170,8 @@ def save_session(session: Session | None, *, by: User, data: Mapping[str, Any]) 
                 setattr(session, name, data[name])
         if session.registration_opens and session.registration_closes and session.registration_opens >= session.registration_closes:
             raise ValidationError({"registration_closes": _("Registration must close after it opens.")})
+        if session.side_events_open and session.side_events_close and session.side_events_open >= session.side_events_close:
+            raise ValidationError({"side_events_close": _("Side-event applications must close after they open.")})
         session.full_clean()
         try:
             session.save()

@@ -2,6 +2,10 @@
 
 from django.urls import path
 
+from events.views import application as side_event_application
+from events.views import programme as side_event_programme
+from events.views import review as side_event_review
+
 from .views import files, manage, public, registration, review
 
 app_name = "sessions"
@@ -30,4 +34,10 @@ urlpatterns = [
         name="export_participants",
     ),
     path("<slug:commission>/<int:number>/registrations/rule-17.<str:file_format>", review.export_rule17, name="export_rule17"),
+    # The session's side events: applying, CSU's queue and grid, the public programme and its feed.
+    path("<slug:commission>/<int:number>/side-events/apply/", side_event_application.apply, name="side_event_apply"),
+    path("<slug:commission>/<int:number>/side-events/", side_event_review.review_queue, name="side_event_queue"),
+    path("<slug:commission>/<int:number>/side-events/schedule/", side_event_review.schedule, name="side_event_schedule"),
+    path("<slug:commission>/<int:number>/programme/", side_event_programme.programme, name="programme"),
+    path("<slug:commission>/<int:number>/programme.ics", side_event_programme.programme_ics, name="programme_ics"),
 ]

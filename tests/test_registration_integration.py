@@ -121,3 +121,21 @@ def test_demo_data_holds_delegations_in_every_stage_for_the_open_session(setting
     ]
     assert Participant.objects.count() == 9
     assert all(registration.accreditation_letter.read().startswith(b"%PDF-") for registration in Registration.objects.all())
+
+
+@pytest.mark.django_db
+def test_home_asks_for_co_organizer_confirmations_and_tells_csu_of_side_events_to_review(client, commissions, organizations, focal_points, csu_officer):
+    from events.models import CoOrganizer, SideEvent
+
+    now = timezone.now()
+    session = Session.objects.create(
+        commission=commissions["cnd"], number=70, title="70th session of the Commission on Narcotic Drugs",
+        start_date=(now + dt.timedelta(days=60)).date(), end_date=(now + dt.timedelta(days=64)).date(), venue="Vienna",
+    )
+    event = SideEvent.objects.create(session=session, lead_organization=organizations["a"], title="Drug checking", description="x", status="submitted")
+    CoOrganizer.objects.create(event=event, organization=organizations["b"])
+
+    sign_in(client, focal_points["b"])
+    assert todos(client.get("/")) == ["Harm Reduction Alliance (HRA) asks you to confirm that your organization co-organizes “Drug checking”."]
+    sign_in(client, csu_officer)
+    assert todos(client.get("/"))[-1] == "1 side-event application for 70th session of the Commission on Narcotic Drugs awaits review."

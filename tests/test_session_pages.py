@@ -200,9 +200,24 @@ def test_session_create_saves_exactly_what_csu_typed(client, commissions, csu):
                 "registration_closes": "2027-05-17T21:59:00+00:00",
                 "quota_per_organization": 10,
                 "admission_rule": "open",
+                "side_events_open": None,
+                "side_events_close": None,
             },
         )
     ]
+
+
+def test_session_side_event_window_is_typed_in_the_sessions_time_zone(client, commissions, csu):
+    client.post(
+        "/sessions/new/",
+        form_data(commissions, side_events_open="2027-01-10T09:00", side_events_close="2027-04-30T23:59"),
+    )
+
+    session = Session.objects.get()
+    assert (session.side_events_open, session.side_events_close) == (
+        dt.datetime(2027, 1, 10, 8, 0, tzinfo=dt.UTC),
+        dt.datetime(2027, 4, 30, 21, 59, tzinfo=dt.UTC),
+    )
 
 
 def test_session_create_reads_the_window_in_the_sessions_own_time_zone(client, commissions, csu):

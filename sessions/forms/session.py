@@ -28,6 +28,10 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
+REGISTRATION_WINDOW = ("registration_opens", "registration_closes")
+SIDE_EVENT_WINDOW = ("side_events_open", "side_events_close")
+
+
 class LocalDateTimeField(forms.DateTimeField):
     """A date and time as typed (naive): the form gives it the time zone chosen beside it.
 
@@ -85,6 +89,16 @@ class SessionForm(forms.ModelForm):
         required=False,
         help_text=_("Local date and time at the venue, such as 23:59 on the last day."),
     )
+    side_events_open = LocalDateTimeField(
+        label=_("Side-event applications open"),
+        required=False,
+        help_text=_("Local date and time at the venue."),
+    )
+    side_events_close = LocalDateTimeField(
+        label=_("Side-event applications close"),
+        required=False,
+        help_text=_("Local date and time at the venue."),
+    )
 
     class Meta:
         model = Session
@@ -121,7 +135,7 @@ class SessionForm(forms.ModelForm):
         self.fields["number"].widget.attrs.update(min=1)
         self.fields["admission_rule"].choices = [("", self._commission_rule_label()), *AdmissionRule.choices]
         zone = self._display_zone()
-        for name in ("registration_opens", "registration_closes"):
+        for name in (*REGISTRATION_WINDOW, *SIDE_EVENT_WINDOW):
             self.fields[name].display_zone = zone
 
     def _commission_rule_label(self) -> str:
@@ -165,17 +179,17 @@ class SessionForm(forms.ModelForm):
                 ),
             )
 
-        self._localize_window(cleaned_data)
+        self._localize_window(cleaned_data, REGISTRATION_WINDOW)
+        self._localize_window(cleaned_data, SIDE_EVENT_WINDOW)
         return cleaned_data
 
-    def _localize_window(self, cleaned_data) -> None:
+    def _localize_window(self, cleaned_data, names: tuple[str, str]) -> None:
         """Read the typed window in the session's time zone; store it as UTC."""
-        names = ("registration_opens", "registration_closes")
         if any(name in self.errors for name in names):
             return
         opens, closes = (cleaned_data.get(name) for name in names)
         if (opens is None) != (closes is None):
-            missing = "registration_closes" if closes is None else "registration_opens"
+            missing = names[1] if closes is None else names[0]
             self.add_error(
                 missing,
                 ValidationError(_("Give both the opening and the closing time, or neither."), code="window_incomplete"),

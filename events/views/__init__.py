@@ -1,0 +1,1 @@
+"""Pages of side events, one module per audience."""

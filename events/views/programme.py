@@ -1,0 +1,113 @@
+"""The public side of side events, for everyone: a session's programme, one event, their calendar feeds."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers, set_response_etag
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
+
+from sessions.models import Session
+
+from .. import calendar, selectors
+from ..enums import LANGUAGE_CHOICES, EventFormat
+from ..filters import ProgrammeFilter
+from ..models import SideEvent
+
+# Calendar programs poll feeds; five minutes of caching spares the database without delaying a move for long.
+FEED_MAX_AGE = 300
+
+
+@dataclass(frozen=True)
+class Day:
+    date: dt.date  # in the session's time zone
+    events: list[SideEvent]
+
+
+def by_day(events, tz) -> list[Day]:
+    """Events in time order, grouped by their day in the session's time zone."""
+    days: list[Day] = []
+    for event in events:
+        date = timezone.localtime(event.slot.starts_at, tz).date()
+        if not days or days[-1].date != date:
+            days.append(Day(date=date, events=[]))
+        days[-1].events.append(event)
+    return days
+
+
+def _session(commission: str, number: int) -> Session:
+    return get_object_or_404(Session.objects.select_related("commission"), commission__code=commission, number=number)
+
+
+@require_safe
+def programme(request, commission: str, number: int):
+    """A session's programme of side events by day, with filters by room, theme and format."""
+    session = _session(commission, number)
+    filterset = ProgrammeFilter(request.GET, selectors.programme(session))
+    feed_url = _feed_address(session)
+    days = by_day(filterset.qs, session.tz)
+    context = {
+        "session": session,
+        "filter": filterset,
+        "days": days,
+        "count": sum(len(day.events) for day in days),
+        "has_filters": any(request.GET.values()),
+        "feed_url": feed_url,
+        # The same feed for programs that subscribe on a click (webcal: is how calendar links say "subscribe").
+        "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
+    }
+    # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        response = render(request, "events/programme.html#results", context)
+    else:
+        response = render(request, "events/programme.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _feed_address(session: Session) -> str:
+    path = reverse("sessions:programme_ics", kwargs={"commission": session.commission.code, "number": session.number})
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+@require_safe
+def event_detail(request, event_id: int):
+    """One published side event (scheduled, or cancelled after it was); anything else does not exist here."""
+    event = get_object_or_404(selectors.public_events(), pk=event_id)
+    language_names = dict(LANGUAGE_CHOICES)
+    context = {
+        "event": event,
+        "session": event.session,
+        "event_languages": [language_names[code] for code in event.languages if code in language_names],
+        "shows_online_link": event.format in (EventFormat.ONLINE, EventFormat.HYBRID) and bool(event.online_link),
+    }
+    return render(request, "events/sideevent_detail.html", context)
+
+
+@require_safe
+def programme_ics(request, commission: str, number: int):
+    """The session's programme as an iCalendar feed, cancelled events included as cancelled."""
+    session = _session(commission, number)
+    events = selectors.programme(session, include_cancelled=True)
+    return _calendar_response(request, calendar.programme_calendar(session, events), calendar.programme_file_name(session))
+
+
+@require_safe
+def event_ics(request, event_id: int):
+    """One published side event as an iCalendar file."""
+    event = get_object_or_404(selectors.public_events(), pk=event_id)
+    return _calendar_response(request, calendar.event_calendar(event), calendar.event_file_name(event))
+
+
+def _calendar_response(request, ical, file_name: str) -> HttpResponse:
+    response = HttpResponse(ical.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(False, file_name)
+    patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
+    # Programs polling the feed get "304 Not Modified" while nothing changed.
+    set_response_etag(response)
+    return get_conditional_response(request, etag=response["ETag"], response=response)
