@@ -155,3 +155,26 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.to_email} ({self.status})"
+
+
+class DigestSent(models.Model):
+    """One person's daily digest on one day (in settings.TIME_ZONE).
+
+    Written in the same transaction as the digest's notification and before it: a second
+    run on the same day, or a second beat process at the same moment, fails on the
+    unique constraint and sends nothing.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("daily digest sent")
+        verbose_name_plural = _("daily digests sent")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_sent_once_per_day")]
+
+    def __str__(self):
+        return f"{self.user} – {self.day:%Y-%m-%d}"

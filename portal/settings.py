@@ -251,7 +251,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.sweep_outbox",
         "schedule": crontab(minute="*"),
     },
+    # The deadlines themselves are enforced when people submit; these only follow up.
+    "window-reminders": {
+        "task": "sessions.tasks.send_reminders",
+        "schedule": crontab(minute="*/5"),
+    },
+    "expire-drafts": {
+        "task": "sessions.tasks.expire_drafts",
+        "schedule": crontab(minute="*"),
+    },
+    "daily-digests": {
+        "task": "portal.tasks.send_digests",
+        "schedule": crontab(hour="7", minute="0"),
+    },
+    "purge-personal-data": {
+        "task": "sessions.tasks.purge_personal_data",
+        "schedule": crontab(hour="3", minute="15"),
+    },
 }
+# Reminders before a registration or side-event window closes, in days before the deadline.
+REMINDER_DAYS_BEFORE = sorted(
+    {int(days) for days in os.environ.get("REMINDER_DAYS_BEFORE", "7,1").split(",") if days.strip()}, reverse=True
+)
 OUTBOX_SWEEP_AFTER_SECONDS = int(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "60"))
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
 

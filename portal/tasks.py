@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import digests, services
 
 
 @shared_task(name="portal.tasks.deliver_notification")
@@ -13,3 +13,8 @@ def deliver_notification(notification_id: int) -> str:
 @shared_task(name="portal.tasks.sweep_outbox")
 def sweep_outbox() -> int:
     return services.sweep_outbox()
+
+
+@shared_task(name="portal.tasks.send_digests")
+def send_digests() -> int:
+    return digests.send_daily_digests()

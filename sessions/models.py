@@ -244,3 +244,34 @@ class Participant(models.Model):
     def passport_name(self) -> str:
         """The name as UN accreditation writes it: "FAMILY NAME, Given names"."""
         return f"{self.family_name.upper()}, {self.given_names}"
+
+
+class Reminder(models.Model):
+    """A reminder sent to an organization before a window closes: the record that it was sent, once."""
+
+    class Window(models.TextChoices):
+        REGISTRATION = "registration", _("Registration")
+        SIDE_EVENTS = "side_events", _("Side-event applications")
+
+    class Kind(models.TextChoices):
+        DRAFT = "draft", _("Unsubmitted draft")
+        NOT_REGISTERED = "not_registered", _("Took part before, not registered yet")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders")
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="+")
+    window = models.CharField(max_length=15, choices=Window.choices)
+    days_before = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "organization", "window", "days_before"], name="reminder_sent_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organization} – {self.session} ({self.window}, {self.days_before} days)"
