@@ -22,7 +22,7 @@ from organizations.models import Organization, ThematicArea
 from organizations.rules import is_focal_point_of
 from organizations.services import focal_points_of
 from portal.models import User
-from portal.services import log_activity, notify
+from portal.services import log_activity, notify_all
 from sessions.models import Session
 
 from .enums import CoOrganizerStatus, EventFormat, SideEventStatus
@@ -188,7 +188,7 @@ def save_side_event(
         for partner_id, partner in wanted.items():
             if partner_id not in known:
                 CoOrganizer.objects.create(event=event, organization=partner)
-                _notify_all(focal_points_of(partner), "events/co_organizer_invited", _context(event, by, partner=partner))
+                notify_all(focal_points_of(partner), "events/co_organizer_invited", _context(event, by, partner=partner))
         log_activity(
             "events.side_event.created" if creating else "events.side_event.saved",
             actor=by, target=event, new={"title": event.title, "speakers": len(speakers), "co_organizers": len(wanted)},
@@ -258,7 +258,7 @@ def confirm_co_organizer(co_organizer: CoOrganizer, *, by: User, accept: bool) -
             "events.co_organizer.confirmed" if accept else "events.co_organizer.declined",
             actor=by, target=event, new={"organization": str(co_organizer.organization)},
         )
-        _notify_all(
+        notify_all(
             focal_points_of(event.lead_organization), "events/co_organizer_answered",
             _context(event, by, partner=co_organizer.organization, accepted=accept),
         )
@@ -412,10 +412,6 @@ def create_slots(session: Session, *, by: User, times: Iterable[tuple[dt.time, d
 # --- Telling people ------------------------------------------------------------------------------
 
 
-def _notify_all(people: Iterable[User], template: str, context: dict) -> None:
-    for person in people:
-        notify(person, template, context)
-
 
 def _context(event: SideEvent, by: User | None, **extra) -> dict:
     return {"event": event, "session": event.session, "organization": event.lead_organization, "actor": by, **extra}
@@ -431,7 +427,7 @@ def organizers_of(event: SideEvent) -> list[User]:
 
 
 def _notify_people(event: SideEvent, by: User | None, change: str) -> None:
-    _notify_all(organizers_of(event), "events/side_event_status", _context(event, by, change=change))
+    notify_all(organizers_of(event), "events/side_event_status", _context(event, by, change=change))
 
 
 # --- Rooms ---------------------------------------------------------------------------------------

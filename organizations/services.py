@@ -21,7 +21,7 @@ from django_countries.fields import Country
 
 from portal.models import ActivityLog, User
 from portal.rules import is_csu_staff
-from portal.services import log_activity, notify
+from portal.services import log_activity, notify, notify_all
 
 from .enums import MemberRole, RequestStatus, VerificationState
 from .models import (
@@ -92,10 +92,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _notify_all(people: Iterable[User], template: str, context: Mapping[str, Any]) -> None:
-    for person in people:
-        notify(person, template, context)
-
 
 def _locked(organization: Organization) -> Organization:
     return Organization.objects.select_for_update().get(pk=organization.pk)
@@ -131,7 +127,7 @@ def register_organization(
         )
         context = {"organization": organization, "actor": by}
         notify(by, "organizations/registered", context)
-        _notify_all(csu_staff_users(), "organizations/awaiting_verification", context)
+        notify_all(csu_staff_users(), "organizations/awaiting_verification", context)
     return organization
 
 
@@ -157,7 +153,7 @@ def request_to_join(organization: Organization, *, by: User, message: str = "") 
         join_request = JoinRequest.objects.create(organization=organization, user=by, message=message.strip())
         log_activity("organizations.join.requested", actor=by, target=organization, new={"user": by.email})
         deciders = focal_points_of(organization) or list(csu_staff_users())
-        _notify_all(deciders, "organizations/join_requested", {"organization": organization, "join_request": join_request})
+        notify_all(deciders, "organizations/join_requested", {"organization": organization, "join_request": join_request})
     return join_request
 
 
@@ -307,11 +303,11 @@ def update_organization(
                 old={field: old for field, (old, _new) in waiting.items()},
                 new={field: new for field, (_old, new) in waiting.items()},
             )
-            _notify_all(csu_staff_users(), "organizations/change_submitted", {"organization": organization, "change": change})
+            notify_all(csu_staff_users(), "organizations/change_submitted", {"organization": organization, "change": change})
 
         if not by_csu and organization.verification_state == VerificationState.CHANGES_REQUESTED and changed:
             _set_verification(organization, VerificationState.PENDING, by=by, action="organizations.organization.resubmitted")
-            _notify_all(csu_staff_users(), "organizations/awaiting_verification", {"organization": organization, "actor": by})
+            notify_all(csu_staff_users(), "organizations/awaiting_verification", {"organization": organization, "actor": by})
     return change
 
 
@@ -343,7 +339,7 @@ def _decide_change(change: OrganizationChange, *, by: User, confirm: bool, reaso
             new=change.new_values,
             note=change.reason,
         )
-        _notify_all(
+        notify_all(
             focal_points_of(organization),
             "organizations/change_confirmed" if confirm else "organizations/change_declined",
             {"organization": organization, "change": change},
@@ -387,7 +383,7 @@ def _decide_verification(organization: Organization, target: str, *, by: User, r
     with transaction.atomic():
         organization = _locked(organization)
         _set_verification(organization, target, by=by, action=action, reason=reason.strip())
-        _notify_all(focal_points_of(organization), template, {"organization": organization, "reason": reason.strip()})
+        notify_all(focal_points_of(organization), template, {"organization": organization, "reason": reason.strip()})
     return organization
 
 
@@ -495,7 +491,7 @@ def merge_organizations(keep: Organization, duplicate: Organization, *, by: User
             new={"filled": ", ".join(filled) or "-", "moved": ", ".join(f"{k}: {v}" for k, v in moved.items()) or "-", "history": history},
             note=note,
         )
-        _notify_all(focal_points_of(keep), "organizations/merged", {"organization": keep, "merged_name": merged_name})
+        notify_all(focal_points_of(keep), "organizations/merged", {"organization": keep, "merged_name": merged_name})
     return keep
 
 

@@ -1,7 +1,7 @@
 """Core verbs: write the activity log, queue a notification, deliver one."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -91,6 +91,12 @@ def notify(
         body_text=body_text,
         body_html=body_html,
     )
+
+
+def notify_all(people: Iterable[User], template: str, context: Mapping[str, Any] | None = None) -> None:
+    """notify() each person, each in their own language."""
+    for person in people:
+        notify(person, template, context)
 
 
 def queue_email(

@@ -31,6 +31,18 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone, such as Europe/Vienna."), params={"value": value})
 
 
+def window_state(opens, closes) -> str:
+    """Where now stands against a window: "unannounced", "not_yet_open", "open" or "closed"."""
+    if not (opens and closes):
+        return "unannounced"
+    now = timezone.now()
+    if now < opens:
+        return "not_yet_open"
+    if now < closes:
+        return "open"
+    return "closed"
+
+
 class Commission(models.Model):
     """A UN body whose sessions NGOs attend: CND, CCPCJ, COP-UNTOC, UNCAC COSP, the Crime Congress."""
 
@@ -107,26 +119,12 @@ class Session(models.Model):
     @property
     def side_event_state(self) -> str:
         """One of "unannounced", "not_yet_open", "open", "closed", for display."""
-        if not (self.side_events_open and self.side_events_close):
-            return "unannounced"
-        now = timezone.now()
-        if now < self.side_events_open:
-            return "not_yet_open"
-        if now < self.side_events_close:
-            return "open"
-        return "closed"
+        return window_state(self.side_events_open, self.side_events_close)
 
     @property
     def registration_state(self) -> str:
         """One of "unannounced", "not_yet_open", "open", "closed", for display."""
-        if not (self.registration_opens and self.registration_closes):
-            return "unannounced"
-        now = timezone.now()
-        if now < self.registration_opens:
-            return "not_yet_open"
-        if now < self.registration_closes:
-            return "open"
-        return "closed"
+        return window_state(self.registration_opens, self.registration_closes)
 
 
 # Registrations that still hold the organization's place in the session (and count for the quota and duplicates).

@@ -10,7 +10,7 @@ e-mail or a task argument: the log records participants by their passport name o
 
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Now
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -27,9 +27,9 @@ from django.utils.translation import ngettext
 from organizations.enums import EcosocStatus, VerificationState
 from organizations.models import Organization
 from organizations.rules import is_focal_point_of
-from organizations.services import csu_staff_users, focal_points_of
+from organizations.services import csu_staff_users, focal_points_of, plain
 from portal.models import User
-from portal.services import log_activity, notify
+from portal.services import log_activity, notify, notify_all
 from umbrella.enums import MembershipStatus
 from umbrella.models import UmbrellaBody
 from umbrella.services import deciders_for_organization
@@ -191,11 +191,8 @@ def save_session(session: Session | None, *, by: User, data: Mapping[str, Any]) 
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(value, "pk"):
-        return str(value)
-    if isinstance(value, (date,)):
-        return value.isoformat()
-    return value
+    # A related row (the commission) is logged by its name; everything else as organizations log it.
+    return str(value) if isinstance(value, models.Model) else plain(value)
 
 
 # --- A delegation, from draft to submission ---------------------------------------------------------
@@ -218,7 +215,6 @@ class ParticipantData:
     needs_visa_letter: bool = False
     photo: File | None = None
     participant_id: int | None = None  # an existing participant to update
-    extra: dict = field(default_factory=dict)
 
 
 PARTICIPANT_FIELDS = (
@@ -407,7 +403,7 @@ def save_registration(
                 "sessions.registration.changed_after_approval", actor=by, target=registration,
                 old={"status": RegistrationStatus.APPROVED}, new={"status": registration.status, **summary},
             )
-            _notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, by, "changed"))
+            notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, by, "changed"))
         else:
             registration.save()
             log_activity("sessions.registration.saved", actor=by, target=registration, new=summary)
@@ -534,9 +530,9 @@ def _submit(registration: Registration, *, by: User) -> Registration:
             old={"status": old}, new={"status": registration.status, "participants": len(participants)},
         )
         context = _context(registration, by, "submitted")
-        _notify_all(focal_points_of(registration.organization), "sessions/registration_status", context)
+        notify_all(focal_points_of(registration.organization), "sessions/registration_status", context)
         if registration.status == RegistrationStatus.AWAITING_ENDORSEMENT:
-            _notify_all(endorsers_for(registration), "sessions/awaiting_endorsement", context)
+            notify_all(endorsers_for(registration), "sessions/awaiting_endorsement", context)
     return registration
 
 
@@ -555,17 +551,13 @@ def _warn_csu_of_duplicates(registration: Registration, pairs: list[tuple[str, s
             "sessions.registration.duplicate_person", actor=None, target=registration,
             new={"people": "; ".join(f"{name} ({organization})" for name, organization in pairs)},
         )
-        _notify_all(csu_staff_users(), "sessions/duplicate_person", {"registration": registration, "session": registration.session, "organization": registration.organization, "pairs": pairs})
+        notify_all(csu_staff_users(), "sessions/duplicate_person", {"registration": registration, "session": registration.session, "organization": registration.organization, "pairs": pairs})
 
 
 def endorsers_for(registration: Registration) -> list[User]:
     """Who endorses a registration made through a body; see umbrella.services.deciders_for_organization."""
     return deciders_for_organization(registration.umbrella_body, registration.organization)
 
-
-def _notify_all(people: Iterable[User], template: str, context: dict) -> None:
-    for person in people:
-        notify(person, template, context)
 
 
 def _context(registration: Registration, by: User, event: str, **extra) -> dict:
@@ -622,7 +614,7 @@ def _decide(
         if to_status in (RegistrationStatus.REJECTED, RegistrationStatus.DECLINED):
             registration.participants.update(status=ParticipantStatus.REJECTED)
         log_activity(action, actor=by, target=registration, old={"status": old}, new={"status": to_status}, note=reason)
-        _notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, by, event))
+        notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, by, event))
     return registration
 
 
@@ -721,7 +713,7 @@ def approve_registration(
             },
             note=registration.reason,
         )
-        _notify_all(
+        notify_all(
             focal_points_of(registration.organization), "sessions/registration_status",
             _context(registration, by, "approved", participants=participants),
         )
@@ -793,7 +785,7 @@ def expire_drafts(*, now=None) -> int:
             registration.status = RegistrationStatus.EXPIRED
             registration.save(update_fields=["status"])
             log_activity("sessions.registration.expired", actor=None, target=registration, old={"status": old}, new={"status": registration.status})
-            _notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, None, "expired"))
+            notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, None, "expired"))
             count += 1
     return count
 

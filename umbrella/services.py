@@ -5,11 +5,9 @@ rows it changes, writes the activity log and queues the e-mails in the same tran
 A refusal raises ValidationError (shown to the person) or PermissionDenied.
 """
 
-from collections.abc import Iterable
-
-import rules
 from dataclasses import dataclass
 
+import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
@@ -21,7 +19,7 @@ from organizations.models import Organization
 from organizations.rules import is_focal_point_of
 from organizations.services import csu_staff_users, focal_points_of
 from portal.models import User
-from portal.services import log_activity, notify
+from portal.services import log_activity, notify, notify_all
 
 from .enums import MembershipStatus
 from .models import Coordinator, MembershipCategory, UmbrellaBody, UmbrellaMembership
@@ -100,10 +98,6 @@ def deciders_for(membership: UmbrellaMembership) -> list[User]:
     return deciders_for_organization(membership.body, membership.organization)
 
 
-def _notify_all(people: Iterable[User], template: str, context: dict) -> None:
-    for person in people:
-        notify(person, template, context)
-
 
 def _locked(membership: UmbrellaMembership) -> UmbrellaMembership:
     # No joins in the locking query: a row that waited for the lock is read again, but
@@ -181,9 +175,9 @@ def apply_for_membership(
             new={"status": membership.status, "category": category.name}, note=motivation,
         )
         context = {"membership": membership, "organization": organization, "body": body, "actor": by}
-        _notify_all(focal_points_of(organization), "umbrella/application_received", context)
+        notify_all(focal_points_of(organization), "umbrella/application_received", context)
         deciders = deciders_for(membership)
-        _notify_all(deciders, "umbrella/membership_applied", {**context, "csu_decides": not _any_coordinator(deciders, body)})
+        notify_all(deciders, "umbrella/membership_applied", {**context, "csu_decides": not _any_coordinator(deciders, body)})
     return membership
 
 
@@ -248,9 +242,9 @@ def decide_membership(
             "was_applied": old["status"] == MembershipStatus.APPLIED,
             "actor": by,
         }
-        _notify_all(focal_points_of(membership.organization), "umbrella/membership_decision", context)
+        notify_all(focal_points_of(membership.organization), "umbrella/membership_decision", context)
         if decision == "withdraw":
-            _notify_all(deciders_for(membership), "umbrella/membership_withdrawn", context)
+            notify_all(deciders_for(membership), "umbrella/membership_withdrawn", context)
     return membership
 
 
