@@ -41,3 +41,5 @@ def is_focal_point(user) -> bool:
 needs_mfa = is_csu_staff | is_coordinator
 
 rules.add_perm("portal.view_activity_log", is_csu_staff)
+rules.add_perm("portal.view_undelivered_notifications", is_csu_staff)
+rules.add_perm("portal.resend_notification", is_csu_staff)

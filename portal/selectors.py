@@ -20,7 +20,8 @@ from umbrella.enums import MembershipStatus
 from umbrella.models import UmbrellaBody, UmbrellaMembership
 from umbrella.selectors import conflicted_applications
 
-from .models import ActivityLog
+from .enums import NotificationStatus
+from .models import ActivityLog, Notification
 from .roles import has_mfa, roles_of
 
 
@@ -123,6 +124,20 @@ def todos_for(user) -> list[Todo]:
                     % {"count": session.submitted, "session": session},
                     reverse("sessions:side_event_queue", kwargs={"commission": session.commission.code, "number": session.number})
                     + "?status=submitted",
+                )
+            )
+    if roles.csu_staff:
+        failed = Notification.objects.filter(status=NotificationStatus.FAILED).count()
+        if failed:
+            todos.append(
+                Todo(
+                    ngettext(
+                        "%(count)s e-mail could not be delivered: see why and send it again.",
+                        "%(count)s e-mails could not be delivered: see why and send them again.",
+                        failed,
+                    )
+                    % {"count": failed},
+                    reverse("undelivered_notifications"),
                 )
             )
     if roles.coordinator:
@@ -267,3 +282,20 @@ def activity_visible_to(user) -> QuerySet[ActivityLog]:
     if not roles_of(user).csu_staff:
         return ActivityLog.objects.none()
     return ActivityLog.objects.select_related("actor", "content_type")
+
+
+UNDELIVERED_STATES = {
+    "failed": Q(status=NotificationStatus.FAILED),
+    "retrying": Q(status=NotificationStatus.PENDING, attempts__gt=0),
+}
+
+
+def undelivered_notifications(state: str = "") -> QuerySet[Notification]:
+    """E-mails that failed for good and those waiting for another try (`state` narrows to one),
+    most recent first. Only their envelope is shown: bodies may hold personal data."""
+    condition = UNDELIVERED_STATES.get(state) or (UNDELIVERED_STATES["failed"] | UNDELIVERED_STATES["retrying"])
+    return (
+        Notification.objects.filter(condition)
+        .only("to_email", "kind", "language", "subject", "status", "attempts", "last_error", "created_at", "next_attempt_at")
+        .order_by("-created_at", "-id")
+    )

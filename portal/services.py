@@ -1,16 +1,23 @@
 """Core verbs: write the activity log, queue a notification, deliver one."""
 
 import logging
+import smtplib
+import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import rules
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .enums import NotificationStatus
 from .models import ActivityLog, Notification, User
@@ -117,19 +124,73 @@ def queue_email(
     return notification
 
 
-def enqueue_delivery(notification_id: int) -> bool:
+# After the broker refused a message, requests stop trying it for this long: each try can cost
+# a connection timeout, and the notifications wait safely in the outbox for the sweep.
+BROKER_PAUSE_SECONDS = 10
+_broker_paused_until = 0.0
+
+
+def enqueue_delivery(notification_id: int, *, force: bool = False) -> bool:
     """Hand a notification to Celery. A broker that is down is logged, not raised:
-    the row stays pending and the outbox sweep enqueues it again later."""
+    the row stays pending and the outbox sweep enqueues it again later.
+
+    After one failure the next BROKER_PAUSE_SECONDS skip the broker altogether (unless
+    `force`), so that a request creating several notifications answers at once.
+    """
+    global _broker_paused_until
     from .tasks import deliver_notification
 
+    if not force and time.monotonic() < _broker_paused_until:
+        logger.warning("Could not enqueue notification %s: the broker was unreachable a moment ago", notification_id)
+        return False
     try:
         deliver_notification.delay(notification_id)
     except Exception as error:  # kombu raises several unrelated types when Redis is away
         if deliver_notification.app.conf.task_always_eager:
             raise  # eager mode has no broker: this is a bug in the task itself
+        _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning("Could not enqueue notification %s: %s", notification_id, error)
         return False
+    _broker_paused_until = 0.0
     return True
+
+
+def resume_broker() -> None:
+    """Forget an earlier broker failure: the next enqueue tries the broker again."""
+    global _broker_paused_until
+    _broker_paused_until = 0.0
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    permanent: bool
+    reason: str
+
+
+def _text(value) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def classify_failure(error: Exception) -> DeliveryFailure:
+    """Tell a permanent failure (a 5xx answer, an address that cannot be written) from a
+    transient one (a 4xx answer, a refused or dropped connection, anything unknown)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        reason = "; ".join(
+            f"{address}: {code} {_text(message)}" for address, (code, message) in error.recipients.items()
+        )
+        return DeliveryFailure(bool(codes) and all(500 <= code < 600 for code in codes), reason)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return DeliveryFailure(500 <= error.smtp_code < 600, f"{error.smtp_code} {_text(error.smtp_error)}")
+    if isinstance(error, ValueError):  # Django refuses an address it cannot encode
+        return DeliveryFailure(True, str(error))
+    return DeliveryFailure(False, f"{type(error).__name__}: {error}")
+
+
+def retry_delay(attempts: int) -> timezone.timedelta:
+    """Exponential backoff after the `attempts`-th transient failure, capped."""
+    seconds = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timezone.timedelta(seconds=min(seconds, settings.OUTBOX_RETRY_MAX_SECONDS))
 
 
 def deliver_notification(notification_id: int) -> str:
@@ -137,8 +198,10 @@ def deliver_notification(notification_id: int) -> str:
 
     The row is locked while it is sent, so a second task for the same notification
     (a duplicate from the sweep, a redelivered message) waits, then finds it sent.
-    A failure keeps it pending for the sweep until OUTBOX_MAX_ATTEMPTS, then marks it failed.
-    Returns the notification's status afterwards ("missing" if there is none).
+    A permanent failure (5xx) marks it failed at once; a transient one (4xx, connection
+    refused) keeps it pending until `next_attempt_at`, with exponential backoff, and marks
+    it failed after OUTBOX_MAX_ATTEMPTS. Returns the notification's status afterwards
+    ("missing" if there is none, "waiting" if its next attempt is not due yet).
     """
     with transaction.atomic():
         notification = (
@@ -148,6 +211,9 @@ def deliver_notification(notification_id: int) -> str:
             return "missing"
         if notification.status != NotificationStatus.PENDING:
             return notification.status
+        now = timezone.now()
+        if notification.next_attempt_at and notification.next_attempt_at > now:
+            return "waiting"
         message = EmailMultiAlternatives(
             subject=notification.subject,
             body=notification.body_text,
@@ -161,35 +227,79 @@ def deliver_notification(notification_id: int) -> str:
         try:
             message.send()
         except Exception as error:
-            notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if notification.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            failure = classify_failure(error)
+            notification.last_error = failure.reason[:2000]
+            if failure.permanent or notification.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 notification.status = NotificationStatus.FAILED
-            notification.save(update_fields=["attempts", "last_error", "status"])
-            logger.warning("Notification %s not delivered: %s", notification.pk, notification.last_error)
+                notification.next_attempt_at = None
+            else:
+                notification.next_attempt_at = now + retry_delay(notification.attempts)
+            notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            logger.warning(
+                "Notification %s not delivered (%s, attempt %s): %s",
+                notification.pk, "permanent" if failure.permanent else "transient",
+                notification.attempts, notification.last_error,
+            )  # fmt: skip
             return notification.status
         notification.status = NotificationStatus.SENT
         notification.sent_at = timezone.now()
-        notification.last_error = ""
-        notification.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+        notification.next_attempt_at = None
+        notification.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
         return notification.status
 
 
 def sweep_outbox(*, older_than_seconds: int | None = None) -> int:
-    """Enqueue again every notification still pending after a grace period.
+    """Enqueue again every notification still pending after a grace period whose next
+    attempt is due.
 
     Returns how many were handed to the broker. Safe to run at any time: delivery
     is idempotent, so a notification enqueued twice is still sent once.
     """
     if older_than_seconds is None:
         older_than_seconds = settings.OUTBOX_SWEEP_AFTER_SECONDS
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    pending = Notification.objects.filter(status=NotificationStatus.PENDING, created_at__lte=cutoff)
+    now = timezone.now()
+    cutoff = now - timezone.timedelta(seconds=older_than_seconds)
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING, created_at__lte=cutoff).filter(
+        models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now)
+    )
     enqueued = 0
     for notification_id in pending.order_by("created_at").values_list("pk", flat=True)[:1000]:
-        if not enqueue_delivery(notification_id):
+        if not enqueue_delivery(notification_id, force=enqueued == 0):
             break  # the broker is still down: the next sweep tries again
         enqueued += 1
     return enqueued
+
+
+def resend_notification(notification: Notification, *, by: User) -> Notification:
+    """Try a failed notification again, to the person's current address.
+
+    Side effects, in order: checks `portal.resend_notification`, locks the row, puts it back
+    to pending with its attempts reset, writes a `portal.notification.resent` activity entry,
+    and once committed enqueues its delivery. A notification that is no longer failed is left
+    alone and a ValidationError says what became of it.
+    """
+    if not rules.has_perm("portal.resend_notification", by, notification):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Notification.objects.select_for_update().get(pk=notification.pk)
+        if locked.status != NotificationStatus.FAILED:
+            raise ValidationError(
+                _("This e-mail is no longer undelivered: it is now %(status)s.")
+                % {"status": locked.get_status_display().lower()}
+            )
+        old = {"status": locked.status, "to_email": locked.to_email, "last_error": locked.last_error}
+        if locked.recipient_id and locked.recipient.email:
+            locked.to_email = locked.recipient.email
+        locked.status = NotificationStatus.PENDING
+        locked.attempts = 0
+        locked.next_attempt_at = None
+        locked.save(update_fields=["to_email", "status", "attempts", "next_attempt_at"])
+        log_activity(
+            "portal.notification.resent", actor=by, target=locked,
+            old=old, new={"status": locked.status, "to_email": locked.to_email},
+        )  # fmt: skip
+        transaction.on_commit(partial(enqueue_delivery, locked.pk))
+    return locked
 
 
 def welcome_new_user(user: User) -> Notification:

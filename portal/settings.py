@@ -275,6 +275,9 @@ REMINDER_DAYS_BEFORE = sorted(
 )
 OUTBOX_SWEEP_AFTER_SECONDS = int(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "60"))
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+# Transient failures wait 1, 2, 4, ... minutes (at most an hour) before the sweep tries again.
+OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "60"))
+OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
 
 # --- Security -----------------------------------------------------------------------
 SECURE_CSP = {

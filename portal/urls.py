@@ -14,6 +14,12 @@ urlpatterns = [
     path("umbrella/", include("umbrella.urls")),
     path("events/", include("events.urls")),
     path("staff/activity/", views.activity_log, name="activity_log"),
+    path("staff/notifications/", views.undelivered_notifications_list, name="undelivered_notifications"),
+    path(
+        "staff/notifications/<int:notification_id>/resend/",
+        views.resend_notification,
+        name="resend_notification",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -117,6 +117,9 @@ def reset_broker_connections(app):
     """
     import kombu.pools
 
+    from portal.services import resume_broker
+
+    resume_broker()  # forget a failure of the broker used before
     amqp = app.__dict__.get("amqp")
     if amqp is not None and amqp._producer_pool is not None:
         amqp._producer_pool.force_close_all()
@@ -137,8 +140,11 @@ class CeleryBroker:
     saved: dict = field(default_factory=dict)
 
     def point_at(self, url: str):
+        from portal.services import resume_broker
+
         self.app.conf.update(broker_url=url, broker_write_url=None, broker_read_url=None)
         reset_broker_connections(self.app)
+        resume_broker()
 
     def start(self):
         keys = ("broker_url", "broker_write_url", "broker_read_url", "task_always_eager", "task_default_queue")
@@ -147,8 +153,11 @@ class CeleryBroker:
         self.point_at(self.url)
 
     def stop(self):
+        from portal.services import resume_broker
+
         self.app.conf.update(self.saved)
         reset_broker_connections(self.app)
+        resume_broker()
 
 
 # --- A real Celery worker -------------------------------------------------------------------
@@ -187,6 +196,12 @@ class WorkerProcess:
     def assert_alive(self):
         assert self.process.poll() is None, f"the Celery worker exited:\n{self.log_tail()}"
 
+    def kill(self):
+        """SIGKILL, as when a machine dies: no warm shutdown, no acknowledgement."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
     def stop(self):
         if self.process.poll() is not None:
             return
@@ -210,16 +225,12 @@ def wait_until(condition, timeout: float, interval: float = 0.1, worker: WorkerP
         time.sleep(interval)
 
 
-@pytest.fixture(scope="module")
-def celery_worker_process(django_db_setup, tmp_path_factory):
-    """A real `celery worker` process on its own queue of the real Redis, reading the
-    real test database, writing e-mails as files. Stopped when the module ends."""
-    require_postgres()
-    require_redis()
-    base = tmp_path_factory.mktemp("celery-worker")
-    queue = f"portal-test-{uuid.uuid4().hex[:12]}"
+def start_celery_worker(base: Path, *, broker_url: str, queue: str, extra_env: dict | None = None) -> WorkerProcess:
+    """Start a real `celery worker` process (solo pool) on `queue` of `broker_url`, reading the
+    test database, writing e-mails as files under `base` unless `extra_env` sets EMAIL_HOST.
+    Waits until it is ready; the caller stops it."""
     mail_dir = base / "mail"
-    log_path = base / "worker.log"
+    log_path = base / f"worker-{uuid.uuid4().hex[:6]}.log"
     env = {
         key: value
         for key, value in os.environ.items()
@@ -228,17 +239,18 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
         DATABASE_URL=database_url_for_workers(),
-        CELERY_BROKER_URL=redis_url(),
+        CELERY_BROKER_URL=broker_url,
         MAIL_DIR=str(mail_dir),
         PORTAL_VAR_DIR=str(base / "var"),
         PYTHONUNBUFFERED="1",
+        **(extra_env or {}),
     )
     celery_bin = Path(sys.executable).parent / "celery"
     command = [
         str(celery_bin), "-A", "portal", "worker",
         "--pool", "solo", "--concurrency", "1", "--loglevel", "INFO",
         "--without-heartbeat", "--without-gossip", "--without-mingle",
-        "-Q", queue, "--hostname", f"{queue}@%h",
+        "-Q", queue, "--hostname", f"{queue}-{uuid.uuid4().hex[:4]}@%h",
     ]  # fmt: skip
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
@@ -250,6 +262,21 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
         ready = wait_until(lambda: " ready." in worker.log() or process.poll() is not None, WORKER_READY_TIMEOUT)
         worker.assert_alive()
         assert ready, f"the Celery worker was not ready after {WORKER_READY_TIMEOUT} s:\n{worker.log_tail()}"
+    except BaseException:
+        worker.stop()
+        raise
+    return worker
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process(django_db_setup, tmp_path_factory):
+    """A real `celery worker` process on its own queue of the real Redis, reading the
+    real test database, writing e-mails as files. Stopped when the module ends."""
+    require_postgres()
+    require_redis()
+    base = tmp_path_factory.mktemp("celery-worker")
+    worker = start_celery_worker(base, broker_url=redis_url(), queue=f"portal-test-{uuid.uuid4().hex[:12]}")
+    try:
         yield worker
     finally:
         worker.stop()

@@ -129,7 +129,8 @@ def test_sweep_leaves_fresh_notifications_to_their_own_task(outsider, broker_dow
     assert services.sweep_outbox(older_than_seconds=3600) == 0
 
 
-@override_settings(MAILERS=REFUSING_SMTP, OUTBOX_MAX_ATTEMPTS=2)
+# No backoff here: tests/test_delivery.py checks it.
+@override_settings(MAILERS=REFUSING_SMTP, OUTBOX_MAX_ATTEMPTS=2, OUTBOX_RETRY_BASE_SECONDS=0)
 def test_smtp_failure_keeps_it_pending_then_marks_it_failed(outsider):
     with transaction.atomic():
         notification = services.notify(outsider, "welcome")
