@@ -7,6 +7,7 @@ only created when missing, so what a tester changes in the demo survives a resta
 """
 
 import calendar
+import random
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -197,6 +198,8 @@ def cop_untoc_session(year: int) -> SessionPlan | None:
 
 # Host cities and dates already decided; later sessions are "to be announced".
 COSP_HOSTS = {
+    8: (date(2019, 12, 16), date(2019, 12, 20), "Abu Dhabi, United Arab Emirates", "Asia/Dubai"),
+    9: (date(2021, 12, 13), date(2021, 12, 17), "Sharm El-Sheikh, Egypt", "Africa/Cairo"),
     10: (date(2023, 12, 11), date(2023, 12, 15), "Atlanta, United States of America", "America/New_York"),
     11: (date(2025, 12, 15), date(2025, 12, 19), "Doha, Qatar", "Asia/Qatar"),
 }
@@ -426,6 +429,8 @@ def load_demo_data() -> LoadedDemo:
         _load_memberships(bodies=bodies, organizations=organizations)
         _load_registrations(sessions=sessions, bodies=bodies, organizations=organizations)
         _load_side_events(sessions=sessions, organizations=organizations)
+        # After the delegations above: their "already loaded" checks look at the same organizations.
+        _load_history(commissions=commissions, organizations=organizations)
     return LoadedDemo(accounts=DEMO_ACCOUNTS, sessions=sessions)
 
 
@@ -729,6 +734,213 @@ def _load_side_events(*, sessions: list[Session], organizations: dict[str, Organ
         ):
             Speaker.objects.create(event=event, position=position, name=name, gender=gender, country=country, affiliation=organization.name)
         log_activity("events.side_event.submitted", actor=None, target=event, new={"status": "submitted"})
+
+
+# --- History: past sessions with delegations and side events, so that the statistics have years to show ---------
+
+HISTORY_YEARS = 8
+HISTORY_SEED = 1961  # the Single Convention on Narcotic Drugs; any fixed number gives the same demo every time
+# The body whose delegation an organization without ECOSOC status joins, per commission.
+BODY_OF_COMMISSION = {code: data.slug for data in UMBRELLA_BODIES for code in data.commission_codes}
+FAMILY_NAMES = [
+    "OKAFOR", "MWANGI", "DIALLO", "BENALI", "SHARMA", "NGUYEN", "SANTOS", "GARCÍA", "KOWALSKA", "IVANENKO", "MÜLLER",
+    "DUBOIS", "SMITH", "HAILE", "TANAKA", "SILVA", "ROSSI", "HOSSAIN", "MENSAH", "PETROV", "LÓPEZ", "KARIMI",
+    "ANDERSSON", "MOREAU", "OLADIPO", "RAHMAN", "CHOI", "FERREIRA", "NOWAK", "BROWN",
+]  # fmt: skip
+GIVEN_NAMES = {
+    "female": ["Amina", "Grace", "María", "Olena", "Priya", "Fatou", "Ingrid", "Ana", "Leila", "Mei", "Sofia", "Chloé"],
+    "male": ["Kwame", "Luis", "Rahul", "Oleksandr", "Jean", "Tomás", "Ahmed", "Lars", "David", "Kenji", "Pedro", "Samuel"],
+    "other": ["Alex", "Sam", "Robin", "Kim"],
+}
+# Half the representatives are women, a few give another or no gender; panels grow more balanced over the years.
+GENDER_WEIGHTS = {"female": 50, "male": 46, "other": 4}
+EVENT_TOPICS = [
+    "Lessons from the field", "What the evidence says", "Voices of affected communities", "From policy to practice",
+    "Partnerships that work", "Measuring what matters", "Ten years on", "Young people lead the way",
+]  # fmt: skip
+
+
+def history_plans(today: date) -> list[SessionPlan]:
+    """The sessions each commission held in the last HISTORY_YEARS years, oldest first."""
+    plans = []
+    for schedule, _upcoming_count in SCHEDULES.values():
+        held = (schedule(year) for year in range(today.year - HISTORY_YEARS, today.year + 1))
+        plans += [plan for plan in held if plan and plan.end_date < today]
+    return plans
+
+
+def _load_history(*, commissions: dict[str, Commission], organizations: dict[str, Organization]) -> None:
+    """Past sessions with approved delegations (growing over the years, with noise) and side events.
+
+    Created once, in bulk: if any of these sessions already has a registration, nothing is added, so a
+    start months later (when another session has ended) leaves the demo as it was. Personal data of
+    these past sessions is already purged, as the retention rule would have it.
+    """
+    today = timezone.localdate()
+    plans = history_plans(today)
+    sessions = []
+    for plan in plans:
+        commission = commissions[plan.code]
+        opens, closes = registration_window(plan.start_date)
+        session, _created = Session.objects.get_or_create(
+            commission=commission,
+            number=plan.number,
+            defaults={
+                "title": session_title(commission, plan.number), "start_date": plan.start_date, "end_date": plan.end_date,
+                "venue": plan.venue, "time_zone": plan.time_zone, "format": plan.format, "registration_opens": opens,
+                "registration_closes": closes, "side_events_open": opens, "side_events_close": closes,
+            },
+        )  # fmt: skip
+        sessions.append(session)
+    if Registration.objects.filter(session__in=sessions).exists():
+        return
+    rng = random.Random(HISTORY_SEED)
+    verified = [organization for organization in organizations.values() if organization.verification_state == VerificationState.VERIFIED]
+    members = set(
+        UmbrellaMembership.objects.filter(status=MembershipStatus.ACTIVE).values_list("body__slug", "organization_id")
+    )
+    bodies = {body.slug: body for body in UmbrellaBody.objects.all()}
+    areas_of = {organization.pk: [] for organization in verified}
+    for organization_id, area_id in Organization.thematic_areas.through.objects.filter(
+        organization__in=verified
+    ).values_list("organization_id", "thematicarea_id"):
+        areas_of[organization_id].append(area_id)
+    rooms = list(Room.objects.filter(venue=VIC).order_by("capacity", "name"))
+    by_commission: dict[str, list[Session]] = {}
+    for session in sessions:
+        by_commission.setdefault(session.commission.code, []).append(session)
+    registrations, people, events, slots = [], [], [], []
+    for code, held in by_commission.items():
+        body_slug = BODY_OF_COMMISSION.get(code)
+        # Most organizations were there from the start; some came later, a few for the first time at the latest session.
+        debut = {organization.pk: rng.choice([0] * 4 + list(range(len(held)))) for organization in verified}
+        for index, session in enumerate(held):
+            progress = index / max(1, len(held) - 1)
+            newcomers = {pk for pk, first in debut.items() if first == index} if index else set()
+            eligible = [organization for organization in verified if debut[organization.pk] <= index]
+            _plan_delegations(session, rng, progress, eligible, newcomers, members, bodies, body_slug, registrations, people)
+            if session.venue == VIC:
+                _plan_side_events(session, rng, progress, registrations, events, slots)
+    Registration.objects.bulk_create(registrations)
+    for person in people:
+        person.registration_id = person.registration.pk
+    Participant.objects.bulk_create(people)
+    Slot.objects.bulk_create(slots)
+    _create_side_events(rng, events, rooms, areas_of)
+
+
+def _plan_delegations(session, rng, progress, eligible, newcomers, members, bodies, body_slug, registrations, people) -> None:
+    """The approved (and a few turned-down) delegations of one past session, unsaved; newcomers all come."""
+    ecosoc_required = session.commission.admission_rule == AdmissionRule.ECOSOC_REQUIRED
+    candidates = []
+    for organization in eligible:
+        is_member = (body_slug, organization.pk) in members
+        has_status = organization.ecosoc_status != EcosocStatus.NONE
+        if ecosoc_required and not (has_status or is_member):
+            continue  # without ECOSOC status, only in an umbrella body's delegation
+        through_body = is_member and (not has_status or rng.random() < 0.3)
+        candidates.append((organization, through_body))
+    share = min(1.0, 0.4 + 0.5 * progress + rng.uniform(-0.08, 0.08))
+    if session.start_date.year == 2021:
+        share *= 0.6  # the pandemic year: most took part online, or not at all
+    decided_at = at_vienna(session.start_date - timedelta(days=20), 11)
+    purged_at = at_vienna(session.end_date + timedelta(days=90), 3, 15)
+    first_timers = [candidate for candidate in candidates if candidate[0].pk in newcomers]
+    others = [candidate for candidate in candidates if candidate[0].pk not in newcomers]
+    chosen = first_timers + rng.sample(others, max(0, min(len(others), round(len(candidates) * share) - len(first_timers))))
+    for organization, through_body in chosen:
+        status = RegistrationStatus.APPROVED if rng.random() < 0.92 else rng.choice([RegistrationStatus.REJECTED, RegistrationStatus.WITHDRAWN])
+        if organization.pk in newcomers:
+            status = RegistrationStatus.APPROVED
+        registration = Registration(
+            session=session, organization=organization, channel="umbrella" if through_body else "direct",
+            umbrella_body=bodies[body_slug] if through_body else None, status=status,
+            created_at=decided_at - timedelta(days=30), submitted_at=decided_at - timedelta(days=25 - rng.randint(0, 20)),
+            decided_at=decided_at if status != RegistrationStatus.WITHDRAWN else None,
+            personal_data_purged_at=purged_at if purged_at < timezone.now() else None,
+        )  # fmt: skip
+        registrations.append(registration)
+        for position in range(min(10, rng.randint(2, 5 + round(5 * progress)))):
+            gender = rng.choices(list(GENDER_WEIGHTS), weights=list(GENDER_WEIGHTS.values()))[0]
+            given, family = rng.choice(GIVEN_NAMES[gender]), rng.choice(FAMILY_NAMES)
+            nationality = str(organization.headquarters_country) if rng.random() < 0.85 else rng.choice(["AT", "US", "GB", "KE", "BR", "IN", "UA", "MX"])
+            participant_status = "approved"
+            if status == RegistrationStatus.REJECTED:
+                participant_status = "rejected"
+            elif status == RegistrationStatus.WITHDRAWN:
+                participant_status = "pending"
+            elif rng.random() < 0.04:
+                participant_status = "rejected"
+            people.append(
+                Participant(
+                    registration=registration, family_name=family, given_names=given, gender=gender, nationality=nationality,
+                    email=f"{slugify(given)}.{slugify(family)}.{session.commission.code}{session.number}.{len(people)}@example.org",
+                    role="head" if position == 0 else "representative", position=position, status=participant_status,
+                    attendance="online" if session.start_date.year == 2021 and rng.random() < 0.7 else "in_person",
+                )  # fmt: skip
+            )
+
+
+def _plan_side_events(session, rng, progress, registrations, events, slots) -> None:
+    """Side events led by organizations with an approved delegation, and the session's slot grid; unsaved."""
+    leads = [r.organization for r in registrations if r.session is session and r.status == RegistrationStatus.APPROVED]
+    count = min(len(leads), max(2, round(4 + 10 * progress + rng.uniform(-2, 2))))
+    session_slots = []
+    day = session.start_date
+    while day <= session.end_date:
+        for start, end in SLOT_TIMES:
+            session_slots.append(
+                Slot(session=session, starts_at=datetime.combine(day, start, tzinfo=session.tz), ends_at=datetime.combine(day, end, tzinfo=session.tz))
+            )
+        day += timedelta(days=1)
+    slots += session_slots
+    for organization in rng.sample(leads, count):
+        accepted = rng.random() < 0.85
+        events.append((session, organization, accepted, session_slots, progress))
+
+
+def _create_side_events(rng, planned, rooms, areas_of) -> None:
+    areas = {area.pk: area for area in ThematicArea.objects.all()}
+    side_events, themes, speakers = [], [], []
+    used: dict[int, int] = {}  # session id -> events placed so far
+    for session, organization, accepted, session_slots, progress in planned:
+        place = used.get(session.pk, 0)
+        scheduled = accepted and place < len(session_slots) * len(rooms)
+        if scheduled:
+            used[session.pk] = place + 1
+        area_ids = areas_of.get(organization.pk) or [next(iter(areas))]
+        topic = areas[area_ids[0]].name
+        event = SideEvent(
+            session=session, lead_organization=organization, title=f"{topic}: {rng.choice(EVENT_TOPICS).lower()}",
+            description=f"{organization.name} and its partners present their work and take questions from delegations.",
+            status=SideEventStatus.ACCEPTED if accepted else SideEventStatus.REJECTED,
+            submitted_at=at_vienna(session.start_date - timedelta(days=60), 10),
+            decided_at=at_vienna(session.start_date - timedelta(days=30), 10),
+            room=rooms[place % len(rooms)] if scheduled else None,
+            slot=session_slots[place // len(rooms)] if scheduled else None,
+            format=rng.choice(["in_person", "hybrid"]), languages=["en"],
+        )  # fmt: skip
+        side_events.append(event)
+        themes.append(area_ids)
+        # Panels grow more balanced: the chance of a woman on each seat rises from 35% to 50%.
+        for position in range(rng.randint(2, 4)):
+            gender = "female" if rng.random() < 0.35 + 0.15 * progress else rng.choice(["male", "male", "male", "other"])
+            speakers.append(
+                Speaker(
+                    event=event, position=position, gender=gender, country=organization.headquarters_country,
+                    name=f"{rng.choice(GIVEN_NAMES[gender])} {rng.choice(FAMILY_NAMES).title()}", affiliation=organization.name,
+                )  # fmt: skip
+            )
+    SideEvent.objects.bulk_create(side_events)
+    through = SideEvent.themes.through
+    through.objects.bulk_create(
+        through(sideevent_id=event.pk, thematicarea_id=area_id)
+        for event, area_ids in zip(side_events, themes)
+        for area_id in area_ids
+    )
+    for speaker in speakers:
+        speaker.event_id = speaker.event.pk
+    Speaker.objects.bulk_create(speakers)
 
 
 def _verify_email(user: User, email: str) -> None:

@@ -65,3 +65,6 @@ rules.add_perm(
     "sessions.endorse_registration",
     (is_coordinator_of_registration_body & ~is_focal_point_of_registrant) | is_csu_staff,
 )
+# Statistics: exact gender and nationality counts (the public sees small cells suppressed), and comparisons.
+rules.add_perm("sessions.view_exact_statistics", is_csu_staff)
+rules.add_perm("sessions.compare_sessions", is_csu_staff)

@@ -7,6 +7,7 @@ from events.views import programme as side_event_programme
 from events.views import review as side_event_review
 
 from .views import files, manage, public, registration, review
+from .views import statistics as session_statistics
 
 app_name = "sessions"
 
@@ -23,6 +24,16 @@ urlpatterns = [
     path("participants/<int:participant_id>/photo/", files.participant_photo, name="participant_photo"),
     path("participants/<int:participant_id>/visa-letter.pdf", files.visa_letter, name="visa_letter"),
     path("visa-letter/<str:token>/", files.visa_letter_by_token, name="visa_letter_by_token"),
+    # Participation statistics: the commissions' histories, and CSU's comparison of two sessions.
+    path("statistics/", session_statistics.statistics_index, name="statistics_index"),
+    path("statistics/compare/", session_statistics.compare, name="compare"),
+    path("statistics/compare/<slug:table>.<str:file_format>", session_statistics.compare_export, name="compare_export"),
+    path("<slug:commission>/statistics/", session_statistics.commission_trends, name="trends"),
+    path(
+        "<slug:commission>/statistics/<slug:table>.<str:file_format>",
+        session_statistics.commission_trends_export,
+        name="trends_export",
+    ),
     # One session.
     path("<slug:commission>/<int:number>/", public.session_detail, name="detail"),
     path("<slug:commission>/<int:number>/edit/", manage.session_edit, name="edit"),
@@ -40,4 +51,10 @@ urlpatterns = [
     path("<slug:commission>/<int:number>/side-events/schedule/", side_event_review.schedule, name="side_event_schedule"),
     path("<slug:commission>/<int:number>/programme/", side_event_programme.programme, name="programme"),
     path("<slug:commission>/<int:number>/programme.ics", side_event_programme.programme_ics, name="programme_ics"),
+    path("<slug:commission>/<int:number>/statistics/", session_statistics.session_statistics, name="statistics"),
+    path(
+        "<slug:commission>/<int:number>/statistics/<slug:table>.<str:file_format>",
+        session_statistics.session_statistics_export,
+        name="statistics_export",
+    ),
 ]

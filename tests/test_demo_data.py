@@ -17,8 +17,10 @@ from django.urls import reverse
 
 from organizations.models import Organization, OrganizationMember
 from portal.models import User
-from sessions.models import Commission, Session
+from events.models import SideEvent, Slot
+from sessions.models import Commission, Participant, Registration, Session
 from sessions.selectors import upcoming_sessions
+from sessions.statistics import commission_trends, session_statistics
 from umbrella.models import Coordinator, UmbrellaBody
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,13 @@ REGIONAL_GROUPS = {
     "Latin American and Caribbean": {"GT", "BR", "AR", "MX", "PE", "CL", "JM"},
     "Western European and other": {"AT", "DE", "FR", "GB", "CA", "US"},
 }
+
+
+# The sessions around 22 November 2026: the latest past one of each commission and the next ones.
+AROUND_2026_11_22 = {
+    ("cnd", 69), ("cnd", 70), ("cnd", 71), ("ccpcj", 35), ("ccpcj", 36), ("ccpcj", 37), ("cop-untoc", 13), ("cop-untoc", 14),
+    ("cosp", 11), ("cosp", 12), ("congress", 15), ("congress", 16),
+}  # fmt: skip
 
 
 def load_demo() -> str:
@@ -144,7 +153,16 @@ def test_load_demo_data_on_a_known_day_creates_the_real_calendar():
     output = load_demo()
 
     sessions = {(s.commission.code, s.number): (s.start_date, s.venue, s.registration_state) for s in Session.objects.all()}
-    assert sessions == {
+    history = sorted(key for key in sessions if key not in AROUND_2026_11_22)
+    assert history == [
+        *(("ccpcj", number) for number in range(27, 35)),
+        *(("cnd", number) for number in range(61, 69)),
+        ("congress", 14),
+        *(("cop-untoc", number) for number in range(9, 13)),
+        *(("cosp", number) for number in range(8, 11)),
+    ]
+    assert sessions[("cosp", 8)] == (date(2019, 12, 16), "Abu Dhabi, United Arab Emirates", "closed")
+    assert {key: value for key, value in sessions.items() if key in AROUND_2026_11_22} == {
         ("cnd", 69): (date(2026, 3, 9), "Vienna International Centre, Vienna", "closed"),
         ("cnd", 70): (date(2027, 3, 8), "Vienna International Centre, Vienna", "open"),
         ("cnd", 71): (date(2028, 3, 13), "Vienna International Centre, Vienna", "not_yet_open"),
@@ -310,3 +328,36 @@ def test_load_demo_data_refuses_a_production_configuration(settings):
 
     call_command("load_demo_data", "--force", stdout=io.StringIO())
     assert User.objects.count() == 7
+
+
+@time_machine.travel(datetime(2026, 11, 22, 10, 0, tzinfo=VIENNA), tick=False)
+def test_load_demo_data_history_gives_trends_that_look_like_real_years():
+    load_demo()
+
+    points = commission_trends(Commission.objects.get(code="cnd"))
+    assert [(point.session.number, point.year) for point in points] == [(61 + n, 2018 + n) for n in range(9)]
+    assert [point.representatives > 0 and point.side_events > 0 for point in points] == [True] * 9
+    assert points[-1].representatives > 3 * points[0].representatives
+    assert points[-1].organizations > 2 * points[0].organizations
+    assert points[-1].regional_groups == 5
+    latest = session_statistics(Session.objects.get(commission__code="cnd", number=69))
+    assert latest.sentence.startswith("At its 69th session, the CND welcomed ")
+    assert latest.sentence.endswith(" countries and all five regional groups.")
+    assert latest.first_time_organizations != []
+    assert [len(commission_trends(Commission.objects.get(code=code))) for code in ("ccpcj", "cop-untoc", "cosp", "congress")] == [9, 5, 4, 2]
+    # Only verified organizations took part; past sessions' personal data is purged already.
+    assert Registration.objects.filter(session__end_date__lt=date(2026, 11, 22)).exclude(organization__verification_state="verified").count() == 0
+    assert Participant.objects.filter(registration__session__end_date__lt=date(2026, 8, 1)).exclude(passport_number="").count() == 0
+    assert Registration.objects.filter(session__end_date__lt=date(2026, 8, 1), personal_data_purged_at__isnull=True).count() == 0
+
+
+def test_load_demo_data_history_is_the_same_on_every_load_of_the_same_day():
+    with time_machine.travel(datetime(2026, 11, 22, 10, 0, tzinfo=VIENNA), tick=False):
+        load_demo()
+        first = [(p.session.number, p.representatives, p.organizations, p.side_events) for p in commission_trends(Commission.objects.get(code="cnd"))]
+        Registration.objects.all().delete()
+        SideEvent.objects.all().delete()
+        Slot.objects.all().delete()
+        load_demo()
+        again = [(p.session.number, p.representatives, p.organizations, p.side_events) for p in commission_trends(Commission.objects.get(code="cnd"))]
+    assert again == first

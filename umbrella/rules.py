@@ -57,3 +57,5 @@ rules.add_perm(
 )
 rules.add_perm("umbrella.withdraw_membership", is_focal_point_of_member)
 rules.add_perm("umbrella.apply_for_membership", can_apply_for)
+# Members' participation in sessions: the body's coordinators and CSU.
+rules.add_perm("umbrella.view_participation", is_coordinator_of | is_csu_staff)

@@ -4,7 +4,7 @@ from django.urls import path
 
 from sessions.views import review
 
-from . import views
+from . import participation, views
 
 app_name = "umbrella"
 
@@ -17,4 +17,10 @@ urlpatterns = [
     path("<slug:slug>/endorsements/", review.endorsement_queue, name="endorsements"),
     path("<slug:slug>/coordinators/", views.coordinators, name="coordinators"),
     path("<slug:slug>/memberships/<int:membership_id>/", views.membership_detail, name="membership"),
+    path("<slug:slug>/participation/", participation.participation, name="participation"),
+    path(
+        "<slug:slug>/participation/<slug:table>.<str:file_format>",
+        participation.participation_export,
+        name="participation_export",
+    ),
 ]
