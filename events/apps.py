@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Side events")
+
+    def ready(self):
+        # The public programme's cache forgets its pages when what they show changes.
+        from . import caching
+
+        caching.connect()

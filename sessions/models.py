@@ -197,7 +197,11 @@ class Registration(models.Model):
                 name="registration_channel_matches_body",
             ),
         ]
-        indexes = [models.Index(fields=["session", "status"])]
+        indexes = [
+            models.Index(fields=["session", "status"]),
+            # CSU's review queue: a session's registrations in order of arrival, one page at a time.
+            models.Index(fields=["session", "submitted_at", "id"], name="registration_review_order"),
+        ]
 
     def __str__(self):
         return f"{self.organization} – {self.session}"

@@ -4,17 +4,20 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers, set_response_etag
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from sessions.models import Session
 
-from .. import calendar, selectors
+from .. import calendar, caching, selectors
 from ..enums import LANGUAGE_CHOICES, EventFormat
 from ..filters import ProgrammeFilter
 from ..models import SideEvent
@@ -46,25 +49,43 @@ def _session(commission: str, number: int) -> Session:
 
 @require_safe
 def programme(request, commission: str, number: int):
-    """A session's programme of side events by day, with filters by room, theme and format."""
+    """A session's programme of side events by day, with filters by room, theme and format.
+
+    The list of events (the page's costly part, the same for everyone) is cached until the
+    programme changes (events.caching); the filter form and the page around it are not.
+    """
     session = _session(commission, number)
     filterset = ProgrammeFilter(request.GET, selectors.programme(session))
     feed_url = _feed_address(session)
-    days = by_day(filterset.qs, session.tz)
-    context = {
-        "session": session,
-        "filter": filterset,
-        "days": days,
-        "count": sum(len(day.events) for day in days),
-        "has_filters": any(request.GET.values()),
-        "feed_url": feed_url,
-        # The same feed for programs that subscribe on a click (webcal: is how calendar links say "subscribe").
-        "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
-    }
+    has_filters = any(request.GET.values())
+    # Only the filters' own parameters make a different list: anything else must not add cache entries.
+    asked = sorted((name, value) for name in filterset.filters for value in request.GET.getlist(name) if value)
+    key = caching.cache_key("programme", session.pk, asked)
+    cached = cache.get(key)
+    if cached is None:
+        days = by_day(filterset.qs, session.tz)
+        results = render_to_string(
+            "events/programme.html#results",
+            {"session": session, "days": days, "count": sum(len(day.events) for day in days), "has_filters": has_filters},
+            request=request,
+        )
+        cached = (bool(days), results)
+        cache.set(key, cached, caching.CACHE_SECONDS)
+    has_events, results = cached[0], mark_safe(cached[1])  # rendered by our own template above
     # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
-        response = render(request, "events/programme.html#results", context)
+        response = HttpResponse(results)
     else:
+        context = {
+            "session": session,
+            "filter": filterset,
+            "has_events": has_events,
+            "results": results,
+            "has_filters": has_filters,
+            "feed_url": feed_url,
+            # The same feed for programs that subscribe on a click (webcal: is how calendar links say "subscribe").
+            "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
+        }
         response = render(request, "events/programme.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -91,21 +112,30 @@ def event_detail(request, event_id: int):
 
 @require_safe
 def programme_ics(request, commission: str, number: int):
-    """The session's programme as an iCalendar feed, cancelled events included as cancelled."""
-    session = _session(commission, number)
-    events = selectors.programme(session, include_cancelled=True)
-    return _calendar_response(request, calendar.programme_calendar(session, events), calendar.programme_file_name(session))
+    """The session's programme as an iCalendar feed, cancelled events included as cancelled.
+
+    Cached until the programme changes (events.caching): feeds are polled far more often than they change.
+    """
+    key = caching.cache_key("feed", commission, number)
+    cached = cache.get(key)
+    if cached is None:
+        session = _session(commission, number)
+        events = selectors.programme(session, include_cancelled=True)
+        cached = (calendar.programme_calendar(session, events).to_ical(), calendar.programme_file_name(session))
+        cache.set(key, cached, caching.CACHE_SECONDS)
+    ical, file_name = cached
+    return _calendar_response(request, ical, file_name)
 
 
 @require_safe
 def event_ics(request, event_id: int):
     """One published side event as an iCalendar file."""
     event = get_object_or_404(selectors.public_events(), pk=event_id)
-    return _calendar_response(request, calendar.event_calendar(event), calendar.event_file_name(event))
+    return _calendar_response(request, calendar.event_calendar(event).to_ical(), calendar.event_file_name(event))
 
 
-def _calendar_response(request, ical, file_name: str) -> HttpResponse:
-    response = HttpResponse(ical.to_ical(), content_type="text/calendar; charset=utf-8")
+def _calendar_response(request, ical: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(ical, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(False, file_name)
     patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
     # Programs polling the feed get "304 Not Modified" while nothing changed.

@@ -57,8 +57,7 @@ def _reviewed_session(request, commission: str, number: int) -> Session:
 
 def status_counts(queue) -> list[tuple[str, str, int]]:
     """(status, label, count) of each status present in the queue, in the workflow's order; one query."""
-    # distinct: the queue is annotated with its participants, whose join would otherwise count each of them.
-    found = dict(queue.order_by().values_list("status").annotate(count=Count("pk", distinct=True)))
+    found = dict(queue.order_by().values_list("status").annotate(count=Count("pk")))
     return [(status, label, found[status]) for status, label in QUEUE_STATUSES if found.get(status)]
 
 

@@ -1,0 +1,56 @@
+"""Caching of the public programme: its page, its calendar feed and each event's page.
+
+Everything cached here is keyed on one version, which any change to what these pages show
+replaces: a side event, its speakers, co-organizers or themes, a room, a slot, a session,
+a commission, an organization or a thematic area (its name is shown). The version is
+replaced at once and again when the transaction commits, so that a page read meanwhile
+from the old rows is never kept under the new version. A replaced version is never reused
+(it is random, not a counter that a cache which lost it would start again), and frozen clocks
+in tests do not matter.
+"""
+
+import hashlib
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import translation
+
+VERSION_KEY = "events:public-version"
+# Long enough to matter, short enough that forgotten filter combinations leave the cache.
+CACHE_SECONDS = 3600
+
+
+def public_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def forget_public_pages(**_signal_arguments) -> None:
+    """Replace the version now and once the current transaction commits (if any)."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+
+
+def cache_key(kind: str, *parts) -> str:
+    """A key for one public page in the current language, under the current version."""
+    text = "|".join(str(part) for part in parts)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return f"events:{kind}:{public_version()}:{translation.get_language()}:{digest}"
+
+
+def connect() -> None:
+    """Called by the app's ready(): every model whose rows these pages show."""
+    from organizations.models import Organization, ThematicArea
+    from sessions.models import Commission, Session
+
+    from .models import CoOrganizer, Room, SideEvent, Slot, Speaker
+
+    for model in (SideEvent, Speaker, CoOrganizer, Room, Slot, Session, Commission, Organization, ThematicArea):
+        post_save.connect(forget_public_pages, sender=model, dispatch_uid=f"events.caching.save.{model.__name__}")
+        post_delete.connect(forget_public_pages, sender=model, dispatch_uid=f"events.caching.delete.{model.__name__}")
+    m2m_changed.connect(forget_public_pages, sender=SideEvent.themes.through, dispatch_uid="events.caching.themes")
