@@ -103,8 +103,8 @@ def todos_for(user) -> list[Todo]:
                         session.awaiting,
                     )
                     % {"count": session.awaiting, "session": session},
-                    reverse("sessions:review_queue", kwargs={"commission": session.commission.code, "number": session.number})
-                    + "?status=submitted",
+                    # Unfiltered: endorsed registrations await CSU too, and "?status=submitted" hid them.
+                    reverse("sessions:review_queue", kwargs={"commission": session.commission.code, "number": session.number}),
                 )
             )
     if roles.csu_staff:
