@@ -96,11 +96,17 @@ class OrganizationFilter(django_filters.FilterSet):
         model = Organization
         fields = []  # all declared above
 
+    @classmethod
+    def parameters_for(cls, user) -> set[str]:
+        """The query string's parameters that this user's directory reads (cheaper than building the filters)."""
+        return {*cls.base_filters, "verification_state"} if is_csu_staff(user) else set(cls.base_filters)
+
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.user = user
         if is_csu_staff(user):
-            # Only CSU may narrow by verification state; for anyone else the parameter does not exist.
+            # Only CSU may narrow by verification state; for anyone else the parameter does not
+            # exist (parameters_for says the same).
             verification_state = django_filters.ChoiceFilter(
                 field_name="verification_state",
                 label=_("Verification"),

@@ -39,6 +39,7 @@ from openpyxl import load_workbook
 from portal.models import User
 from portal.services import log_activity
 
+from .caching import forget_directory
 from .duplicates import NAME_SIMILARITY, website_domain
 from .enums import BUSINESS, EcosocStatus, OrganizationKind, VerificationState
 from .exports import COLUMNS, FORMULA_TRIGGERS, LIST_SEPARATOR
@@ -894,6 +895,8 @@ def _set_thematic_areas(new_areas: dict[int, list[str]]) -> None:
         ],
         batch_size=1000,
     )
+    # Bulk writes send no signals: the directory's cache is told here that the links changed.
+    forget_directory()
 
 
 def _loggable(value: Any) -> Any:

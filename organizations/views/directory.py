@@ -3,13 +3,17 @@
 import rules
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 
 from umbrella.selectors import memberships_of_organization
 
+from .. import caching
 from ..enums import VerificationState
+from ..filters import OrganizationFilter
 from ..models import Organization, OrganizationRedirect
 from ..rules import is_focal_point_of
 from ..selectors import directory_filter, history_of, organizations_visible_to
@@ -22,34 +26,63 @@ ORGANIZATIONS_PER_PAGE = 25
 
 
 def organization_list(request):
-    filterset = directory_filter(request.user, request.GET)
-    page = Paginator(filterset.qs, ORGANIZATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "filter": filterset,
-        "page": page,
-        "has_filters": any(value for key, value in request.GET.items() if key != "page"),
-        "sees_private_fields": rules.has_perm("organizations.see_private_fields", request.user),
-    }
+    """The directory, searched and filtered by the query string.
+
+    Its content (the filter form and the results: the page's costly part) is cached per kind of
+    reader, language and query string until what it shows changes (organizations.caching); the
+    page around it is not, as it names the person signed in.
+    """
     # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
-    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
-        response = render(request, "organizations/organization_list.html#results", context)
+    results_only = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    part = "results" if results_only else "content"
+    key = caching.directory_key(part, request.user, request.GET, parameters=OrganizationFilter.parameters_for(request.user))
+    version, html = caching.read(key) if key else (None, None)
+    if html is None:
+        filterset = directory_filter(request.user, request.GET)
+        page = Paginator(filterset.qs, ORGANIZATIONS_PER_PAGE).get_page(request.GET.get("page"))
+        context = {
+            "filter": filterset,
+            "page": page,
+            "has_filters": any(value for key, value in request.GET.items() if key != "page"),
+            "sees_private_fields": rules.has_perm("organizations.see_private_fields", request.user),
+        }
+        html = render_to_string(f"organizations/organization_list.html#{part}", context, request=request)
+        if key:
+            caching.keep(key, version, html)
+    html = mark_safe(html)  # rendered by our own template above
+    if results_only:
+        response = HttpResponse(html)
     else:
-        response = render(request, "organizations/organization_list.html", context)
+        response = render(request, "organizations/organization_list.html", {"content": html})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
 def organization_detail(request, slug):
-    visible = organizations_visible_to(request.user)
-    organization = visible.prefetch_related("thematic_areas").filter(slug=slug).first()
-    if organization is None:
-        moved = OrganizationRedirect.objects.filter(old_slug=slug, organization__in=visible).select_related("organization").first()
-        if moved is None:
-            raise Http404
-        return redirect(moved.organization, permanent=True)
+    """One organization's page. What the public sees is cached until it changes (organizations.caching)."""
+    key = None if request.user.is_authenticated else caching.public_profile_key(slug)
+    version, cached = caching.read(key) if key else (None, None)
+    if cached is None:
+        visible = organizations_visible_to(request.user)
+        organization = visible.prefetch_related("thematic_areas").filter(slug=slug).first()
+        if organization is None:
+            moved = OrganizationRedirect.objects.filter(old_slug=slug, organization__in=visible).select_related("organization").first()
+            if moved is None:
+                raise Http404
+            return redirect(moved.organization, permanent=True)
+        context = profile_context(request, organization)
+        cached = (organization.name, render_to_string("organizations/organization_detail.html#body", context, request=request))
+        if key:
+            caching.keep(key, version, cached)
+    title, body = cached
+    return render(request, "organizations/organization_detail.html", {"title": title, "body": mark_safe(body)})  # our own template's
+
+
+def profile_context(request, organization: Organization) -> dict:
+    """What an organization's page shows to the person reading it."""
     sees_private_fields = rules.has_perm("organizations.see_private_fields", request.user)
     can_edit = rules.has_perm("organizations.change_profile", request.user, organization)
-    context = {
+    return {
         "organization": organization,
         "sees_private_fields": sees_private_fields,
         # The organization's own focal points entered its phone and address: they may see them.
@@ -64,7 +97,6 @@ def organization_detail(request, slug):
         "history": with_changes(history_of(organization)) if sees_private_fields else None,
         "umbrella_memberships": memberships_of_organization(organization, request.user),
     }
-    return render(request, "organizations/organization_detail.html", context)
 
 
 def with_changes(entries) -> list:

@@ -1,0 +1,102 @@
+"""Caching of the directory: its filters and results, and an organization's page as the public sees it.
+
+What the directory shows depends on the organizations, their thematic areas and umbrella
+memberships, the thematic areas and umbrella bodies offered as filters, and on who reads it:
+the public and CSU each see one list whoever they are; anyone else signed in also sees the
+organizations they act for. So a cached part is keyed on one of the variants "public", "csu"
+or "user-<id>", on the language and on the query string, under one version which any change
+to those rows replaces (as events.caching does): at once and again when the transaction
+commits, so that a part rendered meanwhile from the old rows is never kept under the new
+version. Bulk writes that send no signals call forget_directory() themselves. A part is kept
+with the version it was rendered under, and its key does not hold the version: the version and
+the part are then read in one round trip to the cache, and a part rendered again replaces the
+outdated one rather than leaving it there until it expires.
+
+An organization's page is cached for the public only (signed-in people see buttons, contacts
+and history of their own), under the same version: it shows the organization, its thematic
+areas and its umbrella memberships with their bodies and categories.
+"""
+
+import hashlib
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import translation
+
+from portal.rules import is_csu_staff
+
+VERSION_KEY = "organizations:directory-version"
+# Long enough to matter, short enough that forgotten filter combinations leave the cache.
+CACHE_SECONDS = 3600
+# Query strings with anything else are rendered every time: a made-up parameter must not add cache entries.
+PAGE_PARAMETER = "page"
+
+
+def directory_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def forget_directory(**_signal_arguments) -> None:
+    """Replace the version now and once the current transaction commits (if any)."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+
+
+def read(key: str) -> tuple[str, object | None]:
+    """The current version and what is kept under `key` for it (None if nothing is, or only for an older version)."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or directory_version()
+    kept = found.get(key)
+    return version, kept[1] if kept is not None and kept[0] == version else None
+
+
+def keep(key: str, version: str, value) -> None:
+    """Keep `value`, rendered from what the database held under `version` (read before it was rendered)."""
+    cache.set(key, (version, value), CACHE_SECONDS)
+
+
+def reader_variant(user) -> str:
+    """Who reads decides what the directory lists: "public", "csu", or one person's own variant."""
+    if not user.is_authenticated:
+        return "public"
+    if is_csu_staff(user):
+        return "csu"
+    return f"user-{user.pk}"
+
+
+def directory_key(part: str, user, data, *, parameters) -> str | None:
+    """The key of one rendered part of the directory for this reader and query string.
+
+    None when the query string holds a parameter other than `parameters` (the filters) and the
+    page number: such a page is not cached.
+    """
+    if any(name not in parameters and name != PAGE_PARAMETER for name in data):
+        return None
+    asked = sorted((name, value) for name in data for value in data.getlist(name))
+    digest = hashlib.sha256(repr(asked).encode()).hexdigest()[:32]
+    return f"organizations:directory:{part}:{reader_variant(user)}:{translation.get_language()}:{digest}"
+
+
+def public_profile_key(slug: str) -> str:
+    """The key of an organization's page as the public sees it, in the current language."""
+    return f"organizations:profile:{translation.get_language()}:{slug}"
+
+
+def connect() -> None:
+    """Called by the app's ready(): every model whose rows the directory and the public profile show, filter by or offer."""
+    from umbrella.models import MembershipCategory, UmbrellaBody, UmbrellaMembership
+
+    from .models import Organization, OrganizationMember, ThematicArea
+
+    for model in (Organization, ThematicArea, OrganizationMember, UmbrellaBody, UmbrellaMembership, MembershipCategory):
+        post_save.connect(forget_directory, sender=model, dispatch_uid=f"organizations.caching.save.{model.__name__}")
+        post_delete.connect(forget_directory, sender=model, dispatch_uid=f"organizations.caching.delete.{model.__name__}")
+    m2m_changed.connect(
+        forget_directory, sender=Organization.thematic_areas.through, dispatch_uid="organizations.caching.thematic_areas"
+    )
