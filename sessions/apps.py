@@ -9,3 +9,9 @@ class CommissionSessionsConfig(AppConfig):
     # The label "sessions" belongs to django.contrib.sessions.
     label = "commission_sessions"
     verbose_name = _("Commission sessions")
+
+    def ready(self):
+        # A session's cached statistics are forgotten when what they count changes.
+        from . import statistics
+
+        statistics.connect()

@@ -38,13 +38,17 @@ class RegistrationFilter(django_filters.FilterSet):
         model = Registration
         fields = ["status", "channel", "umbrella_body", "country", "ecosoc_status"]
 
-    def __init__(self, data=None, queryset=None, *, session, **kwargs):
+    def __init__(self, data=None, queryset=None, *, session, country_codes=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.filters["umbrella_body"].queryset = UmbrellaBody.objects.filter(commissions=session.commission_id).order_by("name")
         # Only the countries the session's registrants come from: a list of 250 would mostly find nothing.
-        codes = (
-            set(queryset.order_by().values_list("organization__headquarters_country", flat=True).distinct())
-            if queryset is not None
-            else set()
-        )
+        # (`country_codes`: those countries, when the caller has them already.)
+        if country_codes is not None:
+            codes = set(country_codes)
+        else:
+            codes = (
+                set(queryset.order_by().values_list("organization__headquarters_country", flat=True).distinct())
+                if queryset is not None
+                else set()
+            )
         self.filters["country"].extra["choices"] = [(code, name) for code, name in countries if code in codes]

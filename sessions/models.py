@@ -237,7 +237,11 @@ class Participant(models.Model):
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         ordering = ["registration", "position", "pk"]
-        indexes = [models.Index(fields=["family_name", "date_of_birth"])]
+        indexes = [
+            models.Index(fields=["family_name", "date_of_birth"]),
+            # The duplicate check on submission looks people up by date of birth across the session.
+            models.Index(fields=["date_of_birth"], name="participant_date_of_birth"),
+        ]
 
     def __str__(self):
         return self.passport_name

@@ -1,6 +1,7 @@
 """Reads of sessions."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -88,6 +89,21 @@ def registrations_for_review(session: Session) -> QuerySet[Registration]:
         .annotate(participant_count=participant_count_of_row())
         .order_by("submitted_at", "pk")
     )
+
+
+def review_queue_countries(session: Session) -> list[str]:
+    """The headquarters countries of the organizations in a session's review queue (the queue's country filter offers
+    only these), kept in the cache until a registration of the session or an organization changes (statistics.cache_key)."""
+    from .statistics import STATISTICS_SECONDS, cache_key
+
+    key = cache_key("queue-countries", session.pk)
+    codes = cache.get(key)
+    if codes is None:
+        codes = sorted(
+            registrations_for_review(session).order_by().values_list("organization__headquarters_country", flat=True).distinct()
+        )
+        cache.set(key, codes, STATISTICS_SECONDS)
+    return codes
 
 
 def endorsement_queue(body) -> QuerySet[Registration]:

@@ -417,9 +417,12 @@ def normalised_name(family_name: str, given_names: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def duplicates_in_session(registration: Registration) -> list[tuple[Participant, Participant]]:
-    """Pairs (ours, theirs): the same person (name, date of birth, nationality) already in another live delegation of the session."""
-    ours = list(registration.participants.all())
+def duplicates_in_session(registration: Registration, *, ours: list[Participant] | None = None) -> list[tuple[Participant, Participant]]:
+    """Pairs (ours, theirs): the same person (name, date of birth, nationality) already in another live delegation of the session.
+
+    `ours`: the registration's participants, when the caller has just read them.
+    """
+    ours = list(registration.participants.all()) if ours is None else ours
     keys = {(p.date_of_birth, p.nationality.code): p for p in ours if p.date_of_birth}
     if not keys:
         return []
@@ -497,7 +500,7 @@ def _submit(registration: Registration, *, by: User) -> Registration:
             registration.organization, session, registration.channel, registration.umbrella_body, registration.congress_category
         )
         problems.extend(errors.values())
-        duplicates = duplicates_in_session(registration)
+        duplicates = duplicates_in_session(registration, ours=participants)
         for mine, theirs in duplicates:
             if theirs.registration.organization_id == registration.organization_id:
                 problems.append(_("%(person)s is already in another delegation of your organization.") % {"person": mine.passport_name})

@@ -47,38 +47,53 @@ def _session(commission: str, number: int) -> Session:
     return get_object_or_404(Session.objects.select_related("commission"), commission__code=commission, number=number)
 
 
+def _public_session(commission: str, number: int) -> Session:
+    """The session and its commission, kept with the public pages (a change to either replaces their version)."""
+    key = caching.cache_key("session", commission, number)
+    session = cache.get(key)
+    if session is None:
+        session = _session(commission, number)
+        cache.set(key, session, caching.CACHE_SECONDS)
+    return session
+
+
 @require_safe
 def programme(request, commission: str, number: int):
     """A session's programme of side events by day, with filters by room, theme and format.
 
-    The list of events (the page's costly part, the same for everyone) is cached until the
-    programme changes (events.caching); the filter form and the page around it are not.
+    The list of events and the filters' fields (the page's costly parts, the same for everyone) are cached
+    until the programme changes (events.caching); the page around them is not.
     """
-    session = _session(commission, number)
-    filterset = ProgrammeFilter(request.GET, selectors.programme(session))
+    session = _public_session(commission, number)
     feed_url = _feed_address(session)
     has_filters = any(request.GET.values())
     # Only the filters' own parameters make a different list: anything else must not add cache entries.
-    asked = sorted((name, value) for name in filterset.filters for value in request.GET.getlist(name) if value)
+    asked = sorted((name, value) for name in ProgrammeFilter.base_filters for value in request.GET.getlist(name) if value)
     key = caching.cache_key("programme", session.pk, asked)
     cached = cache.get(key)
-    if cached is None:
+    if cached is None or len(cached) != 4:  # (an entry kept by an earlier release held two parts)
+        filterset = ProgrammeFilter(request.GET, selectors.programme(session))
         days = by_day(filterset.qs, session.tz)
         results = render_to_string(
             "events/programme.html#results",
             {"session": session, "days": days, "count": sum(len(day.events) for day in days), "has_filters": has_filters},
             request=request,
         )
-        cached = (bool(days), results)
+        # The filters' fields and errors depend only on the parameters in the key and on the programme's rooms and themes.
+        filter_errors = render_to_string("events/programme.html#filter-errors", {"form": filterset.form}, request=request)
+        filter_fields = render_to_string("events/programme.html#filter-fields", {"form": filterset.form}, request=request)
+        cached = (bool(days), results, filter_errors, filter_fields)
         cache.set(key, cached, caching.CACHE_SECONDS)
-    has_events, results = cached[0], mark_safe(cached[1])  # rendered by our own template above
+    # Rendered by our own templates above.
+    has_events, results, filter_errors, filter_fields = cached[0], mark_safe(cached[1]), mark_safe(cached[2]), mark_safe(cached[3])
     # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         response = HttpResponse(results)
     else:
         context = {
             "session": session,
-            "filter": filterset,
+            "filter_errors": filter_errors,
+            "filter_fields": filter_fields,
             "has_events": has_events,
             "results": results,
             "has_filters": has_filters,
@@ -98,16 +113,25 @@ def _feed_address(session: Session) -> str:
 
 @require_safe
 def event_detail(request, event_id: int):
-    """One published side event (scheduled, or cancelled after it was); anything else does not exist here."""
-    event = get_object_or_404(selectors.public_events(), pk=event_id)
-    language_names = dict(LANGUAGE_CHOICES)
-    context = {
-        "event": event,
-        "session": event.session,
-        "event_languages": [language_names[code] for code in event.languages if code in language_names],
-        "shows_online_link": event.format in (EventFormat.ONLINE, EventFormat.HYBRID) and bool(event.online_link),
-    }
-    return render(request, "events/sideevent_detail.html", context)
+    """One published side event (scheduled, or cancelled after it was); anything else does not exist here.
+
+    The event's part of the page is the same for everyone: it is cached until the programme changes (events.caching).
+    """
+    key = caching.cache_key("event", event_id)
+    cached = cache.get(key)
+    if cached is None:
+        event = get_object_or_404(selectors.public_events(), pk=event_id)
+        language_names = dict(LANGUAGE_CHOICES)
+        context = {
+            "event": event,
+            "session": event.session,
+            "event_languages": [language_names[code] for code in event.languages if code in language_names],
+            "shows_online_link": event.format in (EventFormat.ONLINE, EventFormat.HYBRID) and bool(event.online_link),
+        }
+        cached = (event.title, render_to_string("events/sideevent_detail.html#body", context, request=request))
+        cache.set(key, cached, caching.CACHE_SECONDS)
+    title, body = cached
+    return render(request, "events/sideevent_detail.html", {"title": title, "body": mark_safe(body)})  # our own template
 
 
 @require_safe

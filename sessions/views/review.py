@@ -37,7 +37,7 @@ from ..filters import QUEUE_STATUSES, RegistrationFilter
 from ..forms.review import BulkApprovalForm, DecisionForm
 from ..models import Registration, Session
 from ..selectors import endorsement_queue as endorsement_queue_of
-from ..selectors import registrations_for_review
+from ..selectors import registrations_for_review, review_queue_countries
 from ..templatetags.review_tags import DRAFT_KEY
 
 QUEUE_PER_PAGE = 50
@@ -72,9 +72,15 @@ def review_queue(request, commission, number):
         _bulk_approve(request, session)
         return redirect(request.get_full_path())
     queue = registrations_for_review(session)
-    filterset = RegistrationFilter(request.GET, queue, session=session)
-    page = Paginator(filterset.qs, QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    filterset = RegistrationFilter(request.GET, queue, session=session, country_codes=review_queue_countries(session))
     counts = status_counts(queue)
+    total = sum(count for _status, _label, count in counts)
+    has_filters = any(value for key, value in request.GET.items() if key != "page")
+    paginator = Paginator(filterset.qs, QUEUE_PER_PAGE)
+    if not has_filters:
+        # Unfiltered, the page count is the status counts' total: no second count of the queue.
+        paginator.count = total
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "sessions/review_queue.html",
@@ -83,8 +89,8 @@ def review_queue(request, commission, number):
             "filter": filterset,
             "page": page,
             "status_counts": counts,
-            "total": sum(count for _status, _label, count in counts),
-            "has_filters": any(value for key, value in request.GET.items() if key != "page"),
+            "total": total,
+            "has_filters": has_filters,
             "awaiting_csu": services.AWAITING_CSU,
             "can_approve_on_page": any(registration.status in services.AWAITING_CSU for registration in page),
         },

@@ -6,11 +6,14 @@ import re
 import rules
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
@@ -84,15 +87,29 @@ def _session(commission: str, number: int) -> Session:
 
 def _session_tables(request, session: Session) -> tuple[statistics.SessionStatistics, list[statistics.Table], bool]:
     exact = rules.has_perm("sessions.view_exact_statistics", request.user)
-    stats = statistics.session_statistics(session)
-    status_counts = statistics.registration_status_counts(session) if exact else None
+    stats = statistics.cached_session_statistics(session)
+    status_counts = statistics.cached_registration_status_counts(session) if exact else None
     return stats, statistics.session_tables(stats, exact=exact, status_counts=status_counts), exact
 
 
 @require_GET
 def session_statistics(request, commission: str, number: int):
-    """One session's figures and the sentence CSU writes; exact gender and nationality counts for CSU only."""
+    """One session's figures and the sentence CSU writes; exact gender and nationality counts for CSU only.
+
+    The figures' part of the page is cached until what it counts changes (statistics.cache_key), in two
+    variants: exact figures for those allowed to see them, suppressed ones for everyone else.
+    """
     session = _session(commission, number)
+    exact = rules.has_perm("sessions.view_exact_statistics", request.user)
+    key = statistics.cache_key("page-exact" if exact else "page", session.pk)
+    body = cache.get(key)
+    if body is None:
+        body = _session_statistics_body(request, session)
+        cache.set(key, body, statistics.STATISTICS_SECONDS)
+    return render(request, "sessions/statistics_session.html", {"session": session, "body": mark_safe(body)})  # our own template
+
+
+def _session_statistics_body(request, session: Session) -> str:
     stats, tables, exact = _session_tables(request, session)
     code, number = session.commission.code, session.number
     for_page(
@@ -104,9 +121,8 @@ def session_statistics(request, commission: str, number: int):
         ),
     )
     by_key = {table.key: table for table in tables}
-    return render(
-        request,
-        "sessions/statistics_session.html",
+    return render_to_string(
+        "sessions/statistics_session.html#body",
         {
             "session": session,
             "stats": stats,
@@ -115,6 +131,7 @@ def session_statistics(request, commission: str, number: int):
             "public_tables": [table for table in by_key.values() if not table.csu_only],
             "csu_tables": [table for table in by_key.values() if table.csu_only],
         },
+        request=request,
     )
 
 
@@ -220,7 +237,7 @@ def compare(request):
     form, pair = _compared(request)
     context = {"form": form, "pair": pair, "tables": []}
     if pair:
-        first, second = (statistics.session_statistics(session) for session in pair)
+        first, second = (statistics.cached_session_statistics(session) for session in pair)
         query = urlencode({"a": form.cleaned_data["a"], "b": form.cleaned_data["b"]})
         context.update(
             first=first,
@@ -243,7 +260,7 @@ def compare_export(request, table: str, file_format: str):
     form, pair = _compared(request)
     if not pair:
         raise Http404
-    first, second = (statistics.session_statistics(session) for session in pair)
+    first, second = (statistics.cached_session_statistics(session) for session in pair)
     chosen = _table(statistics.comparison_tables(first, second), table, file_format)
     file_name = "compare-{}-{}-{}-{}-{}".format(
         pair[0].commission.code, pair[0].number, pair[1].commission.code, pair[1].number, chosen.key
