@@ -431,6 +431,14 @@ def load_demo_data() -> LoadedDemo:
         _load_side_events(sessions=sessions, organizations=organizations)
         # After the delegations above: their "already loaded" checks look at the same organizations.
         _load_history(commissions=commissions, organizations=organizations)
+    # Bulk inserts send no signals: forget the cached public pages and statistics by hand.
+    from events.caching import forget_public_pages
+    from organizations.caching import forget_directory
+    from sessions.statistics import forget_statistics
+
+    forget_directory()
+    forget_public_pages()
+    forget_statistics(None)
     return LoadedDemo(accounts=DEMO_ACCOUNTS, sessions=sessions)
 
 
