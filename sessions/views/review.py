@@ -10,12 +10,15 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
+from django_countries import countries
 
 from organizations.exports import csv_chunks, write_xlsx
 from organizations.models import OrganizationMember
@@ -24,7 +27,7 @@ from portal.services import log_activity
 from umbrella.models import UmbrellaBody
 
 from .. import services
-from ..enums import RegistrationStatus, Rule17Outcome
+from ..enums import Channel, RegistrationStatus, Rule17Outcome
 from ..exports import (
     approved_participants,
     participant_rows,
@@ -33,7 +36,7 @@ from ..exports import (
     rule17_registrations,
     rule17_rows,
 )
-from ..filters import QUEUE_STATUSES, RegistrationFilter
+from ..filters import QUEUE_STATUSES, RegistrationFilter, filter_fields_html
 from ..forms.review import BulkApprovalForm, DecisionForm
 from ..models import Registration, Session
 from ..selectors import endorsement_queue as endorsement_queue_of
@@ -55,6 +58,45 @@ def _reviewed_session(request, commission: str, number: int) -> Session:
 # --- CSU's review queue --------------------------------------------------------------------------------
 
 
+# What a row of the queue shows; the rest of a registration, its organization's long texts above all, is not read.
+QUEUE_COLUMNS = (
+    "session_id", "organization_id", "umbrella_body_id", "channel", "status", "rule17_outcome", "submitted_at",
+    "changed_after_approval", "organization__name", "organization__acronym", "organization__headquarters_country",
+    "umbrella_body__acronym",
+)  # fmt: skip
+
+
+def _label_rows(registrations, zone) -> None:
+    """Give each row of a page its shown texts at once: labels looked up in plain dicts, the submission time as the
+    date filter's "j M Y, H:i" in the session's time zone. Per row, the template's get_FOO_display, country names,
+    {% url %}, {% blocktranslate %} and date filter cost more than the rest of the page."""
+    labels = {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("status", RegistrationStatus.choices), ("channel", Channel.choices), ("rule17_outcome", Rule17Outcome.choices),
+        )
+    }  # fmt: skip
+    months = {number: MONTHS_3[number].title() for number in MONTHS_3}
+    # The template's former {% blocktranslate %}: the same messages, the values escaped by the template.
+    select, through = _("Select %(organization)s"), _("Through %(body)s")
+    for registration in registrations:
+        organization = registration.organization
+        registration.url = reverse("sessions:registration", kwargs={"registration_id": registration.pk})
+        registration.select_label = select % {"organization": organization.name}
+        registration.status_label = labels["status"].get(registration.status, registration.status)
+        registration.channel_label = (
+            through % {"body": registration.umbrella_body.acronym}
+            if registration.umbrella_body_id
+            else labels["channel"].get(registration.channel, registration.channel)
+        )
+        registration.rule17_label = labels["rule17_outcome"].get(registration.rule17_outcome, registration.rule17_outcome)
+        registration.country_name = countries.name(organization.headquarters_country.code)
+        registration.submitted_label = ""
+        if registration.submitted_at:
+            local = timezone.localtime(registration.submitted_at, zone)
+            registration.submitted_label = f"{local.day} {months[local.month]} {local.year:04d}, {local:%H:%M}"
+
+
 def status_counts(queue) -> list[tuple[str, str, int]]:
     """(status, label, count) of each status present in the queue, in the workflow's order; one query."""
     found = dict(queue.order_by().values_list("status").annotate(count=Count("pk")))
@@ -71,7 +113,8 @@ def review_queue(request, commission, number):
             raise Http404
         _bulk_approve(request, session)
         return redirect(request.get_full_path())
-    queue = registrations_for_review(session)
+    queue = registrations_for_review(session).select_related(None).select_related("organization", "umbrella_body")
+    queue = queue.only(*QUEUE_COLUMNS)
     filterset = RegistrationFilter(request.GET, queue, session=session, country_codes=review_queue_countries(session))
     counts = status_counts(queue)
     total = sum(count for _status, _label, count in counts)
@@ -81,12 +124,14 @@ def review_queue(request, commission, number):
         # Unfiltered, the page count is the status counts' total: no second count of the queue.
         paginator.count = total
     page = paginator.get_page(request.GET.get("page"))
+    _label_rows(page, session.tz)
     return render(
         request,
         "sessions/review_queue.html",
         {
             "session": session,
             "filter": filterset,
+            "filter_fields": filter_fields_html(filterset),
             "page": page,
             "status_counts": counts,
             "total": total,
