@@ -258,15 +258,15 @@ def test_review_queue_query_count_at_one_and_many_rows_on_second_visit(client, r
     add_registrations(review_session, 1, 3)
     sign_in(client, csu_officer)
     client.get(QUEUE)
-    # session, user, 3 role checks, MFA, the session, the page's rows, the counts per status, the umbrella bodies
-    with django_assert_num_queries(10):
+    # session, user, the roles (one query), MFA, the session, the page's rows, the counts per status, the umbrella bodies
+    with django_assert_num_queries(8):
         response = client.get(QUEUE)
     assert len(queue_rows(response)) == 1
 
     add_registrations(review_session, 120, 3, first=1)
     statistics.forget_statistics(review_session.pk)  # bulk inserts send no signal
     client.get(QUEUE)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = client.get(QUEUE)
     assert len(queue_rows(response)) == 50
 

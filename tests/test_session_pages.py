@@ -623,11 +623,11 @@ def test_session_page_query_count_for_a_focal_point_is_fixed(client, cnd_70, com
     Registration.objects.create(session=cnd_70, organization=organizations["a"], status=RegistrationStatus.DRAFT)
     client.force_login(focal_points["a"])
     # the session, login session, user, CSU check, own registrations, organizations still to register,
-    # and the navigation's two role checks (coordinator, focal point)
-    with django_assert_num_queries(8):
+    # and the navigation's two other roles (coordinator, focal point) in one query
+    with django_assert_num_queries(7):
         client.get("/sessions/cnd/70/")
     Registration.objects.create(session=cnd_70, organization=organizations["b"], status=RegistrationStatus.DRAFT)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         page = text(client.get("/sessions/cnd/70/"))
     assert page.count("Registration of ") == 2
 
