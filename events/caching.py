@@ -10,12 +10,11 @@ in tests do not matter.
 """
 
 import hashlib
-import uuid
 
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed
 from django.utils import translation
+
+from portal.caching import current_version, forget_on_change, replace_version
 
 VERSION_KEY = "events:public-version"
 # Long enough to matter, short enough that forgotten filter combinations leave the cache.
@@ -23,17 +22,12 @@ CACHE_SECONDS = 3600
 
 
 def public_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return current_version(VERSION_KEY)
 
 
 def forget_public_pages(**_signal_arguments) -> None:
     """Replace the version now and once the current transaction commits (if any)."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+    replace_version(VERSION_KEY)
 
 
 def cache_key(kind: str, *parts) -> str:
@@ -50,7 +44,9 @@ def connect() -> None:
 
     from .models import CoOrganizer, Room, SideEvent, Slot, Speaker
 
-    for model in (SideEvent, Speaker, CoOrganizer, Room, Slot, Session, Commission, Organization, ThematicArea):
-        post_save.connect(forget_public_pages, sender=model, dispatch_uid=f"events.caching.save.{model.__name__}")
-        post_delete.connect(forget_public_pages, sender=model, dispatch_uid=f"events.caching.delete.{model.__name__}")
+    forget_on_change(
+        forget_public_pages,
+        (SideEvent, Speaker, CoOrganizer, Room, Slot, Session, Commission, Organization, ThematicArea),
+        uid="events.caching",
+    )
     m2m_changed.connect(forget_public_pages, sender=SideEvent.themes.through, dispatch_uid="events.caching.themes")

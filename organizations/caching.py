@@ -18,13 +18,12 @@ areas and its umbrella memberships with their bodies and categories.
 """
 
 import hashlib
-import uuid
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed
 from django.utils import translation
 
+from portal.caching import current_version, forget_on_change, replace_version
 from portal.rules import is_csu_staff
 
 VERSION_KEY = "organizations:directory-version"
@@ -35,17 +34,12 @@ PAGE_PARAMETER = "page"
 
 
 def directory_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return current_version(VERSION_KEY)
 
 
 def forget_directory(**_signal_arguments) -> None:
     """Replace the version now and once the current transaction commits (if any)."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+    replace_version(VERSION_KEY)
 
 
 def read(key: str) -> tuple[str, object | None]:
@@ -94,9 +88,11 @@ def connect() -> None:
 
     from .models import Organization, OrganizationMember, ThematicArea
 
-    for model in (Organization, ThematicArea, OrganizationMember, UmbrellaBody, UmbrellaMembership, MembershipCategory):
-        post_save.connect(forget_directory, sender=model, dispatch_uid=f"organizations.caching.save.{model.__name__}")
-        post_delete.connect(forget_directory, sender=model, dispatch_uid=f"organizations.caching.delete.{model.__name__}")
+    forget_on_change(
+        forget_directory,
+        (Organization, ThematicArea, OrganizationMember, UmbrellaBody, UmbrellaMembership, MembershipCategory),
+        uid="organizations.caching",
+    )
     m2m_changed.connect(
         forget_directory, sender=Organization.thematic_areas.through, dispatch_uid="organizations.caching.thematic_areas"
     )

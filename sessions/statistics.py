@@ -17,10 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_lazy as _, ngettext, pgettext_lazy
 from django_countries import countries
@@ -30,6 +28,7 @@ from events.enums import SideEventStatus, SpeakerGender
 from events.models import SideEvent, Speaker
 from organizations.enums import EcosocStatus, RegionalGroup
 from organizations.models import Organization, ThematicArea
+from portal.caching import forget_on_change, replace_version
 
 from .enums import Channel, Gender, ParticipantStatus, RegistrationStatus
 from .models import Commission, Participant, Registration, Session
@@ -296,9 +295,7 @@ def cache_key(kind: str, session_id: int) -> str:
 
 def forget_statistics(session_id: int | None = None) -> None:
     """Forget one session's cached figures (or every session's, with None): now and when the transaction commits."""
-    key = _version_key(EVERY_SESSION if session_id is None else session_id)
-    cache.set(key, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
+    replace_version(_version_key(EVERY_SESSION if session_id is None else session_id))
 
 
 def cached_session_statistics(session: Session) -> SessionStatistics:
@@ -345,11 +342,8 @@ def connect() -> None:
     """Called by the app's ready(): the models whose changes the public programme's version does not follow."""
     from umbrella.models import UmbrellaBody
 
-    for model in (Registration, Participant):
-        post_save.connect(_forget_session_of, sender=model, dispatch_uid=f"sessions.statistics.save.{model.__name__}")
-        post_delete.connect(_forget_session_of, sender=model, dispatch_uid=f"sessions.statistics.delete.{model.__name__}")
-    post_save.connect(_forget_every_session, sender=UmbrellaBody, dispatch_uid="sessions.statistics.save.UmbrellaBody")
-    post_delete.connect(_forget_every_session, sender=UmbrellaBody, dispatch_uid="sessions.statistics.delete.UmbrellaBody")
+    forget_on_change(_forget_session_of, (Registration, Participant), uid="sessions.statistics")
+    forget_on_change(_forget_every_session, (UmbrellaBody,), uid="sessions.statistics")
 
 
 # --- The sentence CSU writes ------------------------------------------------------------------------
