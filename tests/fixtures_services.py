@@ -140,11 +140,8 @@ class CeleryBroker:
     saved: dict = field(default_factory=dict)
 
     def point_at(self, url: str):
-        from portal.services import resume_broker
-
         self.app.conf.update(broker_url=url, broker_write_url=None, broker_read_url=None)
         reset_broker_connections(self.app)
-        resume_broker()
 
     def start(self):
         keys = ("broker_url", "broker_write_url", "broker_read_url", "task_always_eager", "task_default_queue")
@@ -153,11 +150,8 @@ class CeleryBroker:
         self.point_at(self.url)
 
     def stop(self):
-        from portal.services import resume_broker
-
         self.app.conf.update(self.saved)
         reset_broker_connections(self.app)
-        resume_broker()
 
 
 # --- A real Celery worker -------------------------------------------------------------------

@@ -11,8 +11,7 @@ from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dates import MONTHS_3
+from django.utils import dateformat, timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -67,16 +66,15 @@ QUEUE_COLUMNS = (
 
 
 def _label_rows(registrations, zone) -> None:
-    """Give each row of a page its shown texts at once: labels looked up in plain dicts, the submission time as the
-    date filter's "j M Y, H:i" in the session's time zone. Per row, the template's get_FOO_display, country names,
-    {% url %}, {% blocktranslate %} and date filter cost more than the rest of the page."""
+    """Give each row of a page its shown texts at once: labels looked up in plain dicts, the submission time in the
+    session's time zone as the date filter writes it ("j M Y, H:i"). Per row, the template's get_FOO_display, country
+    names, {% url %} and {% blocktranslate %} cost more than the rest of the page."""
     labels = {
         field: {value: str(label) for value, label in choices}
         for field, choices in (
             ("status", RegistrationStatus.choices), ("channel", Channel.choices), ("rule17_outcome", Rule17Outcome.choices),
         )
     }  # fmt: skip
-    months = {number: MONTHS_3[number].title() for number in MONTHS_3}
     # The template's former {% blocktranslate %}: the same messages, the values escaped by the template.
     select, through = _("Select %(organization)s"), _("Through %(body)s")
     for registration in registrations:
@@ -94,7 +92,7 @@ def _label_rows(registrations, zone) -> None:
         registration.submitted_label = ""
         if registration.submitted_at:
             local = timezone.localtime(registration.submitted_at, zone)
-            registration.submitted_label = f"{local.day} {months[local.month]} {local.year:04d}, {local:%H:%M}"
+            registration.submitted_label = dateformat.format(local, "j M Y, H:i")
 
 
 def status_counts(queue) -> list[tuple[str, str, int]]:
