@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef
 
 from . import rules as portal_rules
 
@@ -28,14 +28,14 @@ class Roles:
 def roles_of(user) -> Roles:
     """The person's roles, read from the database once per user object (that is, once per request).
 
-    The three roles are read in one query, with the same questions as portal.rules asks one by one
-    (and which it then finds answered on the user object): at most one query, and none when the
-    rules have already answered all three in this request.
+    A signed-in person's user object comes with its roles already read (portal.backends); any other
+    has the three roles, and whether it has MFA, read in one query here, with the same questions as
+    portal.rules asks one by one (and which it then finds answered on the user object).
     """
     if not user.is_authenticated:
         return Roles()
     if any(getattr(user, name, None) is None for name in _ROLE_ATTRIBUTES):
-        _read_roles(user)
+        read_roles(user)
     return Roles(
         csu_staff=portal_rules.is_csu_staff(user),
         coordinator=portal_rules.is_coordinator(user),
@@ -43,22 +43,29 @@ def roles_of(user) -> Roles:
     )
 
 
-# Where portal.rules keeps each answer on the user object, in the order of Roles' fields.
+# Where portal.rules and has_mfa keep each answer on the user object, and the question that answers it.
+def role_questions() -> dict:
+    """{attribute: Exists(...)} about the user in the query's row (OuterRef("pk")): a user query annotated
+    with these reads the three roles and whether the person has set up TOTP along with the person."""
+    from organizations.models import OrganizationMember
+    from umbrella.models import Coordinator
+
+    groups = get_user_model().groups.through
+    return {
+        "_is_csu_staff": Exists(groups.objects.filter(user_id=OuterRef("pk"), group__name=settings.CSU_STAFF_GROUP)),
+        "_is_coordinator": Exists(Coordinator.objects.filter(user_id=OuterRef("pk"))),
+        "_is_focal_point": Exists(OrganizationMember.objects.filter(user_id=OuterRef("pk"))),
+        "_has_mfa": Exists(Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)),
+    }
+
+
 _ROLE_ATTRIBUTES = ("_is_csu_staff", "_is_coordinator", "_is_focal_point")
 
 
-def _read_roles(user) -> None:
-    found = (
-        get_user_model()
-        ._default_manager.filter(pk=user.pk)
-        .values_list(
-            Exists(user.groups.filter(name=settings.CSU_STAFF_GROUP)),
-            Exists(user.coordinated_bodies.all()),
-            Exists(user.organization_memberships.all()),
-        )
-        .first()
-    ) or (False, False, False)
-    for name, value in zip(_ROLE_ATTRIBUTES, found, strict=True):
+def read_roles(user) -> None:
+    questions = role_questions()
+    found = get_user_model()._default_manager.filter(pk=user.pk).values_list(*questions.values()).first()
+    for name, value in zip(questions, found or (False,) * len(questions), strict=True):
         if getattr(user, name, None) is None:
             setattr(user, name, value)
 

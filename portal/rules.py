@@ -4,37 +4,38 @@ import rules
 from django.conf import settings
 
 
+def _read_roles(user) -> None:
+    """Answer the three roles (and whether the person has MFA) on the user object, in one query."""
+    from .roles import read_roles  # portal.roles asks these predicates
+
+    read_roles(user)
+
+
 @rules.predicate
 def is_csu_staff(user) -> bool:
     if not user.is_authenticated:
         return False
-    cached = getattr(user, "_is_csu_staff", None)
-    if cached is None:
-        cached = user.groups.filter(name=settings.CSU_STAFF_GROUP).exists()
-        user._is_csu_staff = cached
-    return cached
+    if getattr(user, "_is_csu_staff", None) is None:
+        _read_roles(user)
+    return user._is_csu_staff
 
 
 @rules.predicate
 def is_coordinator(user) -> bool:
     if not user.is_authenticated:
         return False
-    cached = getattr(user, "_is_coordinator", None)
-    if cached is None:
-        cached = user.coordinated_bodies.exists()
-        user._is_coordinator = cached
-    return cached
+    if getattr(user, "_is_coordinator", None) is None:
+        _read_roles(user)
+    return user._is_coordinator
 
 
 @rules.predicate
 def is_focal_point(user) -> bool:
     if not user.is_authenticated:
         return False
-    cached = getattr(user, "_is_focal_point", None)
-    if cached is None:
-        cached = user.organization_memberships.exists()
-        user._is_focal_point = cached
-    return cached
+    if getattr(user, "_is_focal_point", None) is None:
+        _read_roles(user)
+    return user._is_focal_point
 
 
 # People whose decisions affect other organizations must protect their login with MFA.

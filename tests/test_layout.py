@@ -10,7 +10,7 @@ from django.test import override_settings
 from organizations.models import OrganizationMember
 from portal import rules as portal_rules
 from portal.models import User
-from portal.roles import Roles, roles_of
+from portal.roles import Roles, has_mfa, roles_of
 from umbrella.models import Coordinator
 
 pytestmark = pytest.mark.django_db
@@ -80,16 +80,17 @@ def test_roles_of_reads_in_one_query_for_each_persona(csu_officer, coordinators,
     }
 
 
-def test_roles_of_asks_only_what_the_rules_have_not_answered(focal_points, django_assert_num_queries):
+def test_the_first_role_asked_reads_every_role_and_mfa_in_one_query(focal_points, django_assert_num_queries):
     person = User.objects.get(pk=focal_points["a"].pk)
-    assert portal_rules.is_csu_staff(person) is False
-
     with django_assert_num_queries(1):
-        roles = roles_of(person)
-    with django_assert_num_queries(0):
-        answers = (portal_rules.is_csu_staff(person), portal_rules.is_coordinator(person), portal_rules.is_focal_point(person))
+        assert portal_rules.is_csu_staff(person) is False
 
-    assert (roles, answers) == (Roles(focal_point=True), (False, False, True))
+    with django_assert_num_queries(0):
+        roles = roles_of(person)
+        answers = (portal_rules.is_csu_staff(person), portal_rules.is_coordinator(person), portal_rules.is_focal_point(person))
+        mfa = has_mfa(person)
+
+    assert (roles, answers, mfa) == (Roles(focal_point=True), (False, False, True), False)
 
 
 def test_roles_of_a_person_deleted_meanwhile_are_none(outsider, django_assert_num_queries):
@@ -103,16 +104,16 @@ def test_roles_of_a_person_deleted_meanwhile_are_none(outsider, django_assert_nu
 def test_navigation_query_count_is_one_for_the_roles_at_1_and_many_memberships(
     client, focal_points, organizations, bodies, django_assert_num_queries
 ):
-    """Session, user, the roles (one query), then the directory's own reads (the same for 1 and 3 memberships)."""
+    """Session, the user with its roles; the directory is cached (the same for 1 and 3 memberships)."""
     person = focal_points["a"]
     client.force_login(person)
     client.get(DIRECTORY)
-    with django_assert_num_queries(4):  # session, user, CSU group (the directory's variant), the other roles
+    with django_assert_num_queries(2):  # session, the user with its roles (portal.backends)
         one = client.get(DIRECTORY)
     OrganizationMember.objects.create(organization=organizations["b"], user=person)
     Coordinator.objects.create(body=bodies["alliance"], user=person)
     client.get(DIRECTORY)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         many = client.get(DIRECTORY)
 
     assert (nav(one), nav(many)) == (PUBLIC_NAV + FOCAL_POINT_NAV + ACCOUNT_NAV,) * 2

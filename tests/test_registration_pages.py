@@ -1195,8 +1195,8 @@ def test_my_registrations_pages_over_fifty(client, now, commissions, organizatio
 
 def test_my_registrations_query_count_does_not_grow(client, now, draft, commissions, organizations, focal_points, django_assert_num_queries):
     sign_in(client, focal_points["a"])
-    # session, user, the roles in one query (navigation), count, page of registrations
-    with django_assert_num_queries(5):
+    # session, the user with its roles (portal.backends), count, page of registrations
+    with django_assert_num_queries(4):
         client.get("/sessions/registrations/")
     for number in range(1, 6):
         session = Session.objects.create(
@@ -1208,7 +1208,7 @@ def test_my_registrations_query_count_does_not_grow(client, now, draft, commissi
             Participant(registration=registration, family_name=f"P{n}", given_names="A", gender="male", nationality="KE", email="p@example.org")
             for n in range(3)
         )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get("/sessions/registrations/")
 
 
@@ -1235,9 +1235,9 @@ def test_registration_page_query_count_does_not_grow(
         client.get(url("detail", submitted))
 
 
-# session, user, 3 role checks (staff page), MFA (staff only), registration, is a focal point of it,
+# session, the user with its roles and MFA (portal.backends), registration, is a focal point of it,
 # bodies the person coordinates, participants, timeline
-QUERIES = {"focal point": 8, "coordinator": 9, "csu": 9}
+QUERIES = {"focal point": 7, "coordinator": 7, "csu": 7}
 
 
 def test_returned_registration_form_shows_what_csu_asks_and_can_be_submitted_again(client, prn_registration, focal_points, csu_officer):

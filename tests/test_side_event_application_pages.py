@@ -1143,7 +1143,8 @@ def test_my_applications_pages_over_fifty(client, now, commissions, organization
 
 def test_my_applications_query_count_does_not_grow(client, now, draft, commissions, organizations, focal_points, django_assert_num_queries):
     sign_in(client, focal_points["b"])
-    # session, user, count, page of events, the person's organizations, their co-organizer rows, the roles in one query (navigation)
+    # session, the user with its roles (portal.backends), count, page of events, the person's organizations,
+    # their co-organizer rows
     with django_assert_num_queries(MY_APPLICATIONS_QUERIES):
         client.get(MINE)
     for number in range(1, 6):
@@ -1159,7 +1160,7 @@ def test_my_applications_query_count_does_not_grow(client, now, draft, commissio
     assert response.content.decode().count("your confirmation is awaited") == 6
 
 
-MY_APPLICATIONS_QUERIES = 7
+MY_APPLICATIONS_QUERIES = 6
 
 
 @pytest.mark.parametrize("viewer", ["lead", "co-organizer", "csu"])
@@ -1182,10 +1183,10 @@ def test_application_page_query_count_does_not_grow(
         client.get(url("detail", submitted))
 
 
-# session, user, 3 role checks (staff page), event, focal point of the lead organizer, speakers, co-organizers,
-# which of them the person answers for, themes, timeline; a co-organizer's focal point: + focal point of a
-# co-organizer; CSU: + that, + MFA.
-DETAIL_QUERIES = {"lead": 10, "co-organizer": 11, "csu": 12}
+# session, the user with its roles and MFA (portal.backends), event, focal point of the lead organizer, speakers,
+# co-organizers, which of them the person answers for, themes, timeline; a co-organizer's focal point and CSU:
+# + focal point of a co-organizer.
+DETAIL_QUERIES = {"lead": 9, "co-organizer": 10, "csu": 10}
 
 
 # --- In a real browser ---------------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""Authentication backends that read a signed-in person's roles along with the person.
+
+Every page asks the roles (the navigation shows them) and every staff page whether the person has
+set up MFA: read with the user's own row, in the query Django makes on every signed-in request
+anyway, they cost no query of their own (see portal.roles).
+
+Building that query with the ORM (four subqueries) costs more than running it, on every request;
+so its SQL is built once per process and database vendor and run as a raw query with the person's id.
+"""
+
+import functools
+
+from allauth.account.auth_backends import AuthenticationBackend
+from django.contrib.auth import backends, get_user_model
+from django.core.signals import setting_changed
+from django.db import router
+
+from .roles import role_questions
+
+# Stands for the person's id while the SQL is built: no real id is negative.
+_PLACEHOLDER_ID = -792_613_485
+
+
+@functools.cache
+def _user_with_roles_sql(alias: str) -> tuple[str, tuple, int, tuple[str, ...]]:
+    """The SQL reading a user by id with its roles ("read_is_csu_staff", ...), its parameters, where the id goes
+    and the names of the attributes the roles are kept in."""
+    questions = role_questions()
+    query = (
+        get_user_model()
+        ._default_manager.using(alias)
+        .annotate(**{f"read{name}": question for name, question in questions.items()})
+        .filter(pk=_PLACEHOLDER_ID)
+        .query
+    )
+    sql, parameters = query.get_compiler(alias).as_sql()
+    return sql, tuple(parameters), list(parameters).index(_PLACEHOLDER_ID), tuple(questions)
+
+
+def _forget_sql(**_signal_arguments) -> None:
+    _user_with_roles_sql.cache_clear()
+
+
+setting_changed.connect(_forget_sql, dispatch_uid="portal.backends.forget_sql")
+
+
+class RolesWithUserMixin:
+    def get_user(self, user_id):
+        user_model = get_user_model()
+        alias = router.db_for_read(user_model)
+        sql, parameters, position, names = _user_with_roles_sql(alias)
+        parameters = (*parameters[:position], user_id, *parameters[position + 1 :])
+        user = next(iter(user_model._default_manager.db_manager(alias).raw(sql, parameters)), None)
+        if user is None:
+            return None
+        for name in names:
+            setattr(user, name, bool(getattr(user, f"read{name}")))
+        return user if self.user_can_authenticate(user) else None
+
+
+class ModelBackend(RolesWithUserMixin, backends.ModelBackend):
+    pass
+
+
+class AccountBackend(RolesWithUserMixin, AuthenticationBackend):
+    pass
