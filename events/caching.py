@@ -1,7 +1,7 @@
 """Caching of the public programme: its page, its calendar feed and each event's page.
 
-Everything cached here is keyed on one version, which any change to what these pages show
-replaces: a side event, its speakers, co-organizers or themes, a room, a slot, a session,
+Everything cached here is kept with one version (portal.caching.read and keep), which any change
+to what these pages show replaces: a side event, its speakers, co-organizers or themes, a room, a slot, a session,
 a commission, an organization or a thematic area (its name is shown). The version is
 replaced at once and again when the transaction commits, so that a page read meanwhile
 from the old rows is never kept under the new version. A replaced version is never reused
@@ -14,6 +14,7 @@ import hashlib
 from django.db.models.signals import m2m_changed
 from django.utils import translation
 
+from portal import caching
 from portal.caching import current_version, forget_on_change, replace_version
 
 VERSION_KEY = "events:public-version"
@@ -31,10 +32,20 @@ def forget_public_pages(**_signal_arguments) -> None:
 
 
 def cache_key(kind: str, *parts) -> str:
-    """A key for one public page in the current language, under the current version."""
+    """A key for one part of the public pages in the current language."""
     text = "|".join(str(part) for part in parts)
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-    return f"events:{kind}:{public_version()}:{translation.get_language()}:{digest}"
+    return f"events:{kind}:{translation.get_language()}:{digest}"
+
+
+def read(*keys: str) -> tuple[str, list]:
+    """The current version and what is kept under each key for it (None where nothing is), in one round trip."""
+    return caching.read(VERSION_KEY, *keys)
+
+
+def keep(key: str, version: str, value) -> None:
+    """Keep `value`, made from what the database held under `version` (read before it was made)."""
+    caching.keep(key, version, value, CACHE_SECONDS)
 
 
 def connect() -> None:

@@ -19,10 +19,10 @@ areas and its umbrella memberships with their bodies and categories.
 
 import hashlib
 
-from django.core.cache import cache
 from django.db.models.signals import m2m_changed
 from django.utils import translation
 
+from portal import caching
 from portal.caching import current_version, forget_on_change, replace_version
 from portal.rules import is_csu_staff
 
@@ -44,15 +44,13 @@ def forget_directory(**_signal_arguments) -> None:
 
 def read(key: str) -> tuple[str, object | None]:
     """The current version and what is kept under `key` for it (None if nothing is, or only for an older version)."""
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or directory_version()
-    kept = found.get(key)
-    return version, kept[1] if kept is not None and kept[0] == version else None
+    version, (value,) = caching.read(VERSION_KEY, key)
+    return version, value
 
 
 def keep(key: str, version: str, value) -> None:
     """Keep `value`, rendered from what the database held under `version` (read before it was rendered)."""
-    cache.set(key, (version, value), CACHE_SECONDS)
+    caching.keep(key, version, value, CACHE_SECONDS)
 
 
 def reader_variant(user) -> str:

@@ -11,6 +11,12 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+# Stands in a part shown to several people for the CSRF token, which is each request's own.
+CSRF_PLACEHOLDER = "csrf-token-of-the-request-5f0c2e"
 
 
 def current_version(key: str) -> str:
@@ -28,8 +34,37 @@ def replace_version(key: str) -> None:
     transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
 
 
+def read(version_key: str, *keys: str) -> tuple[str, list]:
+    """The version under `version_key` and what is kept under each key for it (None where nothing is, or only
+    for an older version), in one round trip to the cache: a part is kept with its version (see keep())."""
+    found = cache.get_many([version_key, *keys])
+    version = found.get(version_key) or current_version(version_key)
+    kept = [found.get(key) for key in keys]
+    return version, [value[1] if value is not None and value[0] == version else None for value in kept]
+
+
+def keep(key: str, version: str, value, timeout: int) -> None:
+    """Keep `value`, made from what the database held under `version` (read before it was made).
+
+    Its key need not hold the version: a value made again replaces the outdated one rather than
+    leaving it in the cache until it expires."""
+    cache.set(key, (version, value), timeout)
+
+
 def forget_on_change(receiver, models, *, uid: str) -> None:
     """Call `receiver` whenever a row of one of `models` is saved or deleted."""
     for model in models:
         post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}.save.{model.__name__}")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}.delete.{model.__name__}")
+
+
+def render_shared(template_name: str, context: dict, request) -> str:
+    """Render a part of a page that is kept and shown to others: any {% csrf_token %} in it holds a placeholder."""
+    return render_to_string(template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request)
+
+
+def with_csrf_token(html: str, request) -> SafeString:
+    """A part made by render_shared() (our own template, escaped when rendered), with this request's CSRF token."""
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return mark_safe(html)

@@ -18,6 +18,7 @@ from datetime import date
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.signals import m2m_changed
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_lazy as _, ngettext, pgettext_lazy
@@ -272,12 +273,13 @@ STATISTICS_SECONDS = 3600
 EVERY_SESSION = "all"
 
 
-def _version_key(scope) -> str:
+def version_key(scope) -> str:
+    """The key of one session's version (scope: its id), or of every session's (EVERY_SESSION)."""
     return f"sessions:statistics-version:{scope}"
 
 
 def _versions(session_id: int) -> list[str]:
-    keys = [_version_key(EVERY_SESSION), _version_key(session_id)]
+    keys = [version_key(EVERY_SESSION), version_key(session_id)]
     found = cache.get_many(keys)
     if len(found) < len(keys):
         for key in keys:
@@ -295,7 +297,7 @@ def cache_key(kind: str, session_id: int) -> str:
 
 def forget_statistics(session_id: int | None = None) -> None:
     """Forget one session's cached figures (or every session's, with None): now and when the transaction commits."""
-    replace_version(_version_key(EVERY_SESSION if session_id is None else session_id))
+    replace_version(version_key(EVERY_SESSION if session_id is None else session_id))
 
 
 def cached_session_statistics(session: Session) -> SessionStatistics:
@@ -344,6 +346,10 @@ def connect() -> None:
 
     forget_on_change(_forget_session_of, (Registration, Participant), uid="sessions.statistics")
     forget_on_change(_forget_every_session, (UmbrellaBody,), uid="sessions.statistics")
+    # Which bodies work with which commission: the review queue offers a session's bodies as a filter.
+    m2m_changed.connect(
+        _forget_every_session, sender=UmbrellaBody.commissions.through, dispatch_uid="sessions.statistics.body_commissions"
+    )
 
 
 # --- The sentence CSU writes ------------------------------------------------------------------------

@@ -4,7 +4,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -47,31 +46,23 @@ def _session(commission: str, number: int) -> Session:
     return get_object_or_404(Session.objects.select_related("commission"), commission__code=commission, number=number)
 
 
-def _public_session(commission: str, number: int) -> Session:
-    """The session and its commission, kept with the public pages (a change to either replaces their version)."""
-    key = caching.cache_key("session", commission, number)
-    session = cache.get(key)
-    if session is None:
-        session = _session(commission, number)
-        cache.set(key, session, caching.CACHE_SECONDS)
-    return session
-
-
 @require_safe
 def programme(request, commission: str, number: int):
     """A session's programme of side events by day, with filters by room, theme and format.
 
-    The list of events and the filters' fields (the page's costly parts, the same for everyone) are cached
-    until the programme changes (events.caching); the page around them is not.
+    The session, the list of events and the filters' fields (the page's costly parts, the same for everyone)
+    are cached until the programme changes (events.caching), read in one round trip; the page around them is not.
     """
-    session = _public_session(commission, number)
-    feed_url = _feed_address(session)
     has_filters = any(request.GET.values())
     # Only the filters' own parameters make a different list: anything else must not add cache entries.
     asked = sorted((name, value) for name in ProgrammeFilter.base_filters for value in request.GET.getlist(name) if value)
-    key = caching.cache_key("programme", session.pk, asked)
-    cached = cache.get(key)
-    if cached is None or len(cached) != 4:  # (an entry kept by an earlier release held two parts)
+    session_key = caching.cache_key("session", commission, number)
+    programme_key = caching.cache_key("programme", commission, number, asked)
+    version, (session, cached) = caching.read(session_key, programme_key)
+    if session is None:
+        session = _session(commission, number)
+        caching.keep(session_key, version, session)
+    if cached is None:
         filterset = ProgrammeFilter(request.GET, selectors.programme(session))
         days = by_day(filterset.qs, session.tz)
         results = render_to_string(
@@ -83,7 +74,8 @@ def programme(request, commission: str, number: int):
         filter_errors = render_to_string("events/programme.html#filter-errors", {"form": filterset.form}, request=request)
         filter_fields = render_to_string("events/programme.html#filter-fields", {"form": filterset.form}, request=request)
         cached = (bool(days), results, filter_errors, filter_fields)
-        cache.set(key, cached, caching.CACHE_SECONDS)
+        caching.keep(programme_key, version, cached)
+    feed_url = _feed_address(session)
     # Rendered by our own templates above.
     has_events, results, filter_errors, filter_fields = cached[0], mark_safe(cached[1]), mark_safe(cached[2]), mark_safe(cached[3])
     # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
@@ -118,7 +110,7 @@ def event_detail(request, event_id: int):
     The event's part of the page is the same for everyone: it is cached until the programme changes (events.caching).
     """
     key = caching.cache_key("event", event_id)
-    cached = cache.get(key)
+    version, (cached,) = caching.read(key)
     if cached is None:
         event = get_object_or_404(selectors.public_events(), pk=event_id)
         language_names = dict(LANGUAGE_CHOICES)
@@ -129,7 +121,7 @@ def event_detail(request, event_id: int):
             "shows_online_link": event.format in (EventFormat.ONLINE, EventFormat.HYBRID) and bool(event.online_link),
         }
         cached = (event.title, render_to_string("events/sideevent_detail.html#body", context, request=request))
-        cache.set(key, cached, caching.CACHE_SECONDS)
+        caching.keep(key, version, cached)
     title, body = cached
     return render(request, "events/sideevent_detail.html", {"title": title, "body": mark_safe(body)})  # our own template
 
@@ -141,12 +133,12 @@ def programme_ics(request, commission: str, number: int):
     Cached until the programme changes (events.caching): feeds are polled far more often than they change.
     """
     key = caching.cache_key("feed", commission, number)
-    cached = cache.get(key)
+    version, (cached,) = caching.read(key)
     if cached is None:
         session = _session(commission, number)
         events = selectors.programme(session, include_cancelled=True)
         cached = (calendar.programme_calendar(session, events).to_ical(), calendar.programme_file_name(session))
-        cache.set(key, cached, caching.CACHE_SECONDS)
+        caching.keep(key, version, cached)
     ical, file_name = cached
     return _calendar_response(request, ical, file_name)
 

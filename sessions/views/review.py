@@ -1,6 +1,7 @@
 """Deciding on delegations: CSU's review queue and exports, the decisions, the coordinators' endorsement queue."""
 
 from dataclasses import dataclass
+from functools import partial
 
 import rules
 from django.contrib import messages
@@ -21,11 +22,12 @@ from django_countries import countries
 
 from organizations.exports import csv_chunks, write_xlsx
 from organizations.models import OrganizationMember
+from portal.caching import render_shared, with_csrf_token
 from portal.middleware import staff_page
 from portal.services import log_activity
 from umbrella.models import UmbrellaBody
 
-from .. import services
+from .. import caching, services
 from ..enums import Channel, RegistrationStatus, Rule17Outcome
 from ..exports import (
     approved_participants,
@@ -104,13 +106,35 @@ def status_counts(queue) -> list[tuple[str, str, int]]:
 @staff_page
 @login_required
 def review_queue(request, commission, number):
-    """A session's registrations for CSU: counts per status, filters, and approving several at once."""
-    session = _reviewed_session(request, commission, number)
+    """A session's registrations for CSU: counts per status, filters, and approving several at once.
+
+    What the page lists is cached with its session per query string until a registration, a participant,
+    an organization or a body changes (sessions.caching); the CSRF token of the approval form is put in
+    for each request.
+    """
+    if not rules.has_perm("sessions.review_registrations", request.user):
+        raise Http404
     if request.method == "POST":
         if request.POST.get("action") != "bulk_approve":
             raise Http404
-        _bulk_approve(request, session)
+        _bulk_approve(request, _reviewed_session(request, commission, number))
         return redirect(request.get_full_path())
+    find_session = partial(_reviewed_session, request, commission, number)
+    render_content = partial(_review_queue_content, request)
+    if all(name in QUEUE_PARAMETERS for name in request.GET):
+        asked = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
+        session, content = caching.cached_part("review-queue", commission, number, (asked,), find_session, render_content)
+    else:  # a made-up parameter must not add cache entries
+        session = find_session()
+        content = render_content(session)
+    return render(request, "sessions/review_queue.html", {"session": session, "content": with_csrf_token(content, request)})
+
+
+# The query string of the queue's pages: its filters and the page number.
+QUEUE_PARAMETERS = frozenset({*RegistrationFilter.base_filters, "page"})
+
+
+def _review_queue_content(request, session: Session) -> str:
     queue = registrations_for_review(session).select_related(None).select_related("organization", "umbrella_body")
     queue = queue.only(*QUEUE_COLUMNS)
     filterset = RegistrationFilter(request.GET, queue, session=session, country_codes=review_queue_countries(session))
@@ -123,9 +147,8 @@ def review_queue(request, commission, number):
         paginator.count = total
     page = paginator.get_page(request.GET.get("page"))
     _label_rows(page, session.tz)
-    return render(
-        request,
-        "sessions/review_queue.html",
+    return render_shared(
+        "sessions/review_queue.html#content",
         {
             "session": session,
             "filter": filterset,
@@ -137,6 +160,7 @@ def review_queue(request, commission, number):
             "awaiting_csu": services.AWAITING_CSU,
             "can_approve_on_page": any(registration.status in services.AWAITING_CSU for registration in page),
         },
+        request,
     )
 
 

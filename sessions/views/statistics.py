@@ -2,11 +2,11 @@
 and every table as CSV or XLSX."""
 
 import re
+from functools import partial
 
 import rules
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from organizations.exports import csv_chunks, neutralise, write_xlsx
 from portal.middleware import staff_page
 
-from .. import statistics
+from .. import caching, statistics
 from ..charts import table_chart
 from ..models import Commission, Session
 
@@ -96,16 +96,15 @@ def _session_tables(request, session: Session) -> tuple[statistics.SessionStatis
 def session_statistics(request, commission: str, number: int):
     """One session's figures and the sentence CSU writes; exact gender and nationality counts for CSU only.
 
-    The figures' part of the page is cached until what it counts changes (statistics.cache_key), in two
-    variants: exact figures for those allowed to see them, suppressed ones for everyone else.
+    The figures' part of the page is cached with its session until what it counts changes (sessions.caching),
+    in two variants: exact figures for those allowed to see them, suppressed ones for everyone else.
     """
-    session = _session(commission, number)
     exact = rules.has_perm("sessions.view_exact_statistics", request.user)
-    key = statistics.cache_key("page-exact" if exact else "page", session.pk)
-    body = cache.get(key)
-    if body is None:
-        body = _session_statistics_body(request, session)
-        cache.set(key, body, statistics.STATISTICS_SECONDS)
+    session, body = caching.cached_part(
+        "statistics", commission, number, (exact,),
+        partial(_session, commission, number),
+        partial(_session_statistics_body, request),
+    )  # fmt: skip
     return render(request, "sessions/statistics_session.html", {"session": session, "body": mark_safe(body)})  # our own template
 
 
