@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -79,6 +79,29 @@ def notify(
     Side effects, in order: renders the e-mail, writes a pending Notification row in
     the caller's transaction, and, once that transaction commits, enqueues its delivery.
     """
+    notification = _rendered_notification(recipient, template, context, language=language)
+    notification.save(force_insert=True)
+    transaction.on_commit(partial(enqueue_delivery, notification.pk))
+    return notification
+
+
+def notify_all(people: Iterable[User], template: str, context: Mapping[str, Any] | None = None) -> list[Notification]:
+    """notify() each person, each in their own language; the rows are written in one INSERT."""
+    notifications = [_rendered_notification(person, template, context) for person in people]
+    if connection.features.can_return_rows_from_bulk_insert:
+        Notification.objects.bulk_create(notifications)
+    else:
+        for notification in notifications:
+            notification.save(force_insert=True)
+    for notification in notifications:
+        transaction.on_commit(partial(enqueue_delivery, notification.pk))
+    return notifications
+
+
+def _rendered_notification(
+    recipient: User | str, template: str, context: Mapping[str, Any] | None, *, language: str | None = None
+) -> Notification:
+    """The pending, not yet saved Notification of one e-mail, rendered in the recipient's language."""
     if isinstance(recipient, User):
         to_email, user = recipient.email, recipient
         language = language or recipient.language
@@ -89,29 +112,17 @@ def notify(
     subject, body_text, body_html = render_email(
         template, {"recipient": user, **(context or {})}, language=language
     )
-    return queue_email(
-        to_email=to_email,
-        recipient=user,
-        kind=template,
-        language=language,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
+    return _pending_email(
+        to_email=to_email, recipient=user, kind=template, language=language,
+        subject=subject, body_text=body_text, body_html=body_html,
     )
 
 
-def notify_all(people: Iterable[User], template: str, context: Mapping[str, Any] | None = None) -> None:
-    """notify() each person, each in their own language."""
-    for person in people:
-        notify(person, template, context)
-
-
-def queue_email(
+def _pending_email(
     *, to_email: str, recipient: User | None, kind: str, language: str,
     subject: str, body_text: str, body_html: str = "",
 ) -> Notification:
-    """Write an already rendered e-mail to the outbox and enqueue it after commit."""
-    notification = Notification.objects.create(
+    return Notification(
         recipient=recipient,
         to_email=to_email,
         kind=kind,
@@ -120,6 +131,18 @@ def queue_email(
         body_text=body_text,
         body_html=body_html,
     )
+
+
+def queue_email(
+    *, to_email: str, recipient: User | None, kind: str, language: str,
+    subject: str, body_text: str, body_html: str = "",
+) -> Notification:
+    """Write an already rendered e-mail to the outbox and enqueue it after commit."""
+    notification = _pending_email(
+        to_email=to_email, recipient=recipient, kind=kind, language=language,
+        subject=subject, body_text=body_text, body_html=body_html,
+    )
+    notification.save(force_insert=True)
     transaction.on_commit(partial(enqueue_delivery, notification.pk))
     return notification
 

@@ -94,14 +94,22 @@ def admission_for(organization: Organization, session: Session) -> Admission:
     by category. Through a body: one of which it is an active member and which covers the
     session's commission.
     """
-    rule = session.effective_admission_rule
-    bodies = tuple(
-        UmbrellaBody.objects.filter(
-            memberships__organization=organization,
-            memberships__status=MembershipStatus.ACTIVE,
-            commissions=session.commission_id,
-        ).order_by("name")
+    bodies = tuple(_bodies_open_to(organization, session).order_by("name"))
+    return _direct_admission(organization, session, bodies=bodies)
+
+
+def _bodies_open_to(organization: Organization, session: Session) -> models.QuerySet[UmbrellaBody]:
+    """The umbrella bodies of which the organization is an active member and which cover the session's commission."""
+    return UmbrellaBody.objects.filter(
+        memberships__organization=organization,
+        memberships__status=MembershipStatus.ACTIVE,
+        commissions=session.commission_id,
     )
+
+
+def _direct_admission(organization: Organization, session: Session, *, bodies: tuple[UmbrellaBody, ...] = ()) -> Admission:
+    """admission_for() as far as registering directly goes; `bodies` as given (no query)."""
+    rule = session.effective_admission_rule
     ecosoc = has_ecosoc_status(organization)
     if rule == AdmissionRule.ECOSOC_REQUIRED and not ecosoc:
         return Admission(
@@ -119,14 +127,17 @@ def admission_for(organization: Organization, session: Session) -> Admission:
 def _check_channel(
     organization: Organization, session: Session, channel: str, umbrella_body: UmbrellaBody | None, congress_category: str
 ) -> dict[str, str]:
-    """The errors, by field, of registering this way; empty when it is allowed."""
-    admission = admission_for(organization, session)
+    """The errors, by field, of registering this way; empty when it is allowed.
+
+    Only the way chosen is looked up: the bodies open to the organization matter to a registration through one.
+    """
     errors = {}
     if channel == Channel.DIRECT:
+        admission = _direct_admission(organization, session)
         if not admission.direct:
             errors["channel"] = admission.direct_refusal
     elif channel == Channel.UMBRELLA:
-        if umbrella_body is None or umbrella_body not in admission.bodies:
+        if umbrella_body is None or not _bodies_open_to(organization, session).filter(pk=umbrella_body.pk).exists():
             errors["umbrella_body"] = _(
                 "Choose an umbrella body of which %(organization)s is an active member and which covers %(commission)s."
             ) % {"organization": organization, "commission": session.commission.abbreviation}
@@ -296,6 +307,25 @@ def _locked(registration: Registration) -> Registration:
     return Registration.objects.select_for_update().get(pk=registration.pk)
 
 
+def _locked_with_context(registration: Registration) -> Registration:
+    """The registration locked, then read again with its session, commission, organization and body,
+    and `window_is_open`: whether the session's registration window is open by the database's clock.
+
+    Two queries where the checks of a save or a submission would otherwise read each related row
+    on its own; the second runs once the lock is held, so every row it reads is current.
+    """
+    Registration.objects.select_for_update().filter(pk=registration.pk).values_list("pk").get()
+    window_is_open = models.ExpressionWrapper(
+        models.Q(session__registration_opens__lte=Now(), session__registration_closes__gt=Now()),
+        output_field=models.BooleanField(),
+    )
+    return (
+        Registration.objects.select_related("session__commission", "organization", "umbrella_body")
+        .annotate(window_is_open=window_is_open)
+        .get(pk=registration.pk)
+    )
+
+
 def passport_error(expiry: date | None, session: Session) -> str:
     if expiry is None:
         return _("Enter the date until which the passport or ID is valid.")
@@ -324,218 +354,319 @@ def save_registration(
     expires before the session ends. Saving an approved registration sends it back to CSU
     (`sessions.registration.changed_after_approval`); otherwise logs `sessions.registration.saved`.
     """
+    _check_may_save(registration, by)
+    with transaction.atomic():
+        registration = _locked_with_context(registration)
+        _save_locked(
+            registration, by=by, channel=channel, umbrella_body=umbrella_body, congress_category=congress_category,
+            letter=letter, participants=participants, remove=remove,
+        )
+    return registration
+
+
+def _check_may_save(registration: Registration, by: User) -> None:
     if not rules.has_perm("sessions.view_registration", by, registration) or not is_focal_point_of(by, registration.organization):
         raise PermissionDenied
+
+
+def _save_locked(
+    registration: Registration,
+    *,
+    by: User,
+    channel: str | None = None,
+    umbrella_body: UmbrellaBody | None = None,
+    congress_category: str | None = None,
+    letter: File | None = None,
+    participants: Iterable[ParticipantData] = (),
+    remove: Iterable[int] = (),
+) -> list[Participant]:
+    """save_registration() on the registration as _locked_with_context() read it, in the caller's transaction.
+
+    Returns the delegation as saved, in its order: the participants a submission checks.
+    """
     participants = list(participants)
     remove = set(remove)
-    with transaction.atomic():
-        registration = _locked(registration)
-        session = registration.session
-        if not rules.has_perm("sessions.edit_registration", by, registration):
-            raise ValidationError(
-                _("This registration can no longer be changed. Its status: %(status)s.") % {"status": registration.get_status_display()}
-            )
-        was_approved = registration.status == RegistrationStatus.APPROVED
-        if was_approved and not _registration_window_is_open(session):
-            raise ValidationError(_("Registration has closed: an approved delegation can no longer be changed. Write to the Civil Society Unit."))
-        new_channel = channel if channel is not None else registration.channel
-        new_body = (umbrella_body if channel is not None else registration.umbrella_body) if new_channel == Channel.UMBRELLA else None
-        new_category = congress_category if congress_category is not None else registration.congress_category
-        errors = _check_channel(registration.organization, session, new_channel, new_body, new_category)
-        if errors:
-            raise ValidationError(errors)
-        if was_approved and (new_channel, new_body) != (registration.channel, registration.umbrella_body):
-            raise ValidationError({"channel": _("The channel of an approved delegation cannot change.")})
+    session = registration.session
+    if not rules.has_perm("sessions.edit_registration", by, registration):
+        raise ValidationError(
+            _("This registration can no longer be changed. Its status: %(status)s.") % {"status": registration.get_status_display()}
+        )
+    was_approved = registration.status == RegistrationStatus.APPROVED
+    if was_approved and not registration.window_is_open:
+        raise ValidationError(_("Registration has closed: an approved delegation can no longer be changed. Write to the Civil Society Unit."))
+    new_channel = channel if channel is not None else registration.channel
+    new_body = (umbrella_body if channel is not None else registration.umbrella_body) if new_channel == Channel.UMBRELLA else None
+    new_category = congress_category if congress_category is not None else registration.congress_category
+    errors = _check_channel(registration.organization, session, new_channel, new_body, new_category)
+    if errors:
+        raise ValidationError(errors)
+    if was_approved and (new_channel, new_body) != (registration.channel, registration.umbrella_body):
+        raise ValidationError({"channel": _("The channel of an approved delegation cannot change.")})
 
-        existing = {participant.pk: participant for participant in registration.participants.all()}
-        unknown = {data.participant_id for data in participants if data.participant_id} - set(existing)
-        if unknown or not remove <= set(existing):
-            raise ValidationError(_("The list of participants changed meanwhile. Reload the page; nothing was saved."))
-        kept = len(set(existing) - remove - {data.participant_id for data in participants if data.participant_id})
-        active_total = kept + len(participants)
-        if active_total > session.quota_per_organization:
-            raise ValidationError(
-                ngettext(
-                    "A delegation to %(session)s can have at most %(quota)s representative; this one would have %(count)s. Remove one first.",
-                    "A delegation to %(session)s can have at most %(quota)s representatives; this one would have %(count)s. Remove one first.",
-                    session.quota_per_organization,
-                )
-                % {"session": session, "quota": session.quota_per_organization, "count": active_total}
+    existing = {participant.pk: participant for participant in registration.participants.all()}
+    unknown = {data.participant_id for data in participants if data.participant_id} - set(existing)
+    if unknown or not remove <= set(existing):
+        raise ValidationError(_("The list of participants changed meanwhile. Reload the page; nothing was saved."))
+    kept = len(set(existing) - remove - {data.participant_id for data in participants if data.participant_id})
+    active_total = kept + len(participants)
+    if active_total > session.quota_per_organization:
+        raise ValidationError(
+            ngettext(
+                "A delegation to %(session)s can have at most %(quota)s representative; this one would have %(count)s. Remove one first.",
+                "A delegation to %(session)s can have at most %(quota)s representatives; this one would have %(count)s. Remove one first.",
+                session.quota_per_organization,
             )
-        for number, data in enumerate(participants):
-            message = passport_error(data.passport_expiry, session)
-            if message:
-                raise ValidationError({f"participant-{number}-passport_expiry": message})
+            % {"session": session, "quota": session.quota_per_organization, "count": active_total}
+        )
+    for number, data in enumerate(participants):
+        message = passport_error(data.passport_expiry, session)
+        if message:
+            raise ValidationError({f"participant-{number}-passport_expiry": message})
 
-        removed_names = [existing[pk].passport_name for pk in sorted(remove)]
+    removed_names = [existing[pk].passport_name for pk in sorted(remove)]
+    if remove:
         Participant.objects.filter(pk__in=remove).delete()
-        position = max((p.position for p in existing.values() if p.pk not in remove), default=-1) + 1
-        added, changed = [], []
-        for data in participants:
-            participant = existing[data.participant_id] if data.participant_id else Participant(registration=registration, position=position)
-            if not data.participant_id:
-                position += 1
-            for name in PARTICIPANT_FIELDS:
-                setattr(participant, name, getattr(data, name))
-            if data.photo is not None:
-                if participant.photo:
-                    participant.photo.delete(save=False)
-                participant.photo.save(data.photo.name, data.photo, save=False)
-            participant.status = ParticipantStatus.PENDING
-            participant.rejection_reason = ""
+    position = max((p.position for p in existing.values() if p.pk not in remove), default=-1) + 1
+    added, changed, new_participants = [], [], []
+    for data in participants:
+        participant = existing[data.participant_id] if data.participant_id else Participant(registration=registration, position=position)
+        if not data.participant_id:
+            position += 1
+        for name in PARTICIPANT_FIELDS:
+            setattr(participant, name, getattr(data, name))
+        if data.photo is not None:
+            if participant.photo:
+                participant.photo.delete(save=False)
+            participant.photo.save(data.photo.name, data.photo, save=False)
+        participant.status = ParticipantStatus.PENDING
+        participant.rejection_reason = ""
+        if data.participant_id:
             participant.save()
-            (changed if data.participant_id else added).append(participant.passport_name)
-        if letter is not None:
-            if registration.accreditation_letter:
-                registration.accreditation_letter.delete(save=False)
-            registration.accreditation_letter.save(letter.name, letter, save=False)
-        registration.channel, registration.umbrella_body, registration.congress_category = new_channel, new_body, new_category
-        summary = {
-            "added": ", ".join(added) or "-", "changed": ", ".join(changed) or "-", "removed": ", ".join(removed_names) or "-",
-            "letter": "new" if letter is not None else "-",
-        }
-        if was_approved:
-            registration.status = RegistrationStatus.ENDORSED if new_channel == Channel.UMBRELLA else RegistrationStatus.SUBMITTED
-            registration.changed_after_approval = True
-            registration.submitted_at = timezone.now()
-            registration.save()
-            log_activity(
-                "sessions.registration.changed_after_approval", actor=by, target=registration,
-                old={"status": RegistrationStatus.APPROVED}, new={"status": registration.status, **summary},
-            )
-            notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, by, "changed"))
+            changed.append(participant.passport_name)
         else:
-            registration.save()
-            log_activity("sessions.registration.saved", actor=by, target=registration, new=summary)
-    return registration
+            new_participants.append(participant)
+            added.append(participant.passport_name)
+    # New people in one INSERT. It sends no post_save signal: the registration saved below, in this
+    # transaction, tells the caches of the session's figures (sessions.statistics) that they changed.
+    Participant.objects.bulk_create(new_participants)
+    if letter is not None:
+        if registration.accreditation_letter:
+            registration.accreditation_letter.delete(save=False)
+        registration.accreditation_letter.save(letter.name, letter, save=False)
+    registration.channel, registration.umbrella_body, registration.congress_category = new_channel, new_body, new_category
+    summary = {
+        "added": ", ".join(added) or "-", "changed": ", ".join(changed) or "-", "removed": ", ".join(removed_names) or "-",
+        "letter": "new" if letter is not None else "-",
+    }
+    if was_approved:
+        registration.status = RegistrationStatus.ENDORSED if new_channel == Channel.UMBRELLA else RegistrationStatus.SUBMITTED
+        registration.changed_after_approval = True
+        registration.submitted_at = timezone.now()
+        registration.save()
+        log_activity(
+            "sessions.registration.changed_after_approval", actor=by, target=registration,
+            old={"status": RegistrationStatus.APPROVED}, new={"status": registration.status, **summary},
+        )
+        notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, by, "changed"))
+    else:
+        registration.save()
+        log_activity("sessions.registration.saved", actor=by, target=registration, new=summary)
+    saved = [participant for pk, participant in existing.items() if pk not in remove] + new_participants
+    return sorted(saved, key=lambda participant: (participant.position, participant.pk))
 
 
 def normalised_name(family_name: str, given_names: str) -> str:
     """A name for comparing people: no accents, no case, single spaces."""
-    text = unicodedata.normalize("NFKD", f"{family_name} {given_names}")
-    text = "".join(character for character in text if not unicodedata.combining(character))
+    text = f"{family_name} {given_names}"
+    if not text.isascii():  # plain ASCII has nothing to decompose (the duplicate check compares many names)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(character for character in text if not unicodedata.combining(character))
     return " ".join(text.casefold().split())
 
 
-def duplicates_in_session(registration: Registration, *, ours: list[Participant] | None = None) -> list[tuple[Participant, Participant]]:
+@dataclass(frozen=True)
+class RegisteredElsewhere:
+    """A person of another live delegation of the session, as the duplicate check reads them."""
+
+    participant_id: int
+    registration_id: int
+    organization_id: int
+    organization_name: str
+
+
+def duplicates_in_session(registration: Registration, *, ours: list[Participant] | None = None) -> list[tuple[Participant, RegisteredElsewhere]]:
     """Pairs (ours, theirs): the same person (name, date of birth, nationality) already in another live delegation of the session.
 
-    `ours`: the registration's participants, when the caller has just read them.
+    `ours`: the registration's participants, when the caller has just read them. Only the columns
+    the comparison needs are read: people sharing a date of birth and a nationality are many at scale.
     """
     ours = list(registration.participants.all()) if ours is None else ours
-    keys = {(p.date_of_birth, p.nationality.code): p for p in ours if p.date_of_birth}
+    keys = {(p.date_of_birth, p.nationality.code) for p in ours if p.date_of_birth}
     if not keys:
         return []
-    others = Participant.objects.filter(
-        registration__session=registration.session_id,
-        registration__status__in=LIVE_STATUSES,
-        date_of_birth__in={dob for dob, _nationality in keys},
-    ).exclude(registration=registration).exclude(status=ParticipantStatus.REJECTED).select_related("registration__organization")
+    same_birth_and_nationality = models.Q()
+    for born, nationality in keys:
+        same_birth_and_nationality |= models.Q(date_of_birth=born, nationality=nationality)
+    others = (
+        Participant.objects.filter(
+            same_birth_and_nationality,
+            registration__session=registration.session_id,
+            registration__status__in=LIVE_STATUSES,
+        )
+        .exclude(registration=registration)
+        .exclude(status=ParticipantStatus.REJECTED)
+        .order_by()  # sorting every candidate would join the session and the organization; only matches are sorted
+        .values_list(
+            "pk", "family_name", "given_names", "date_of_birth", "nationality",
+            "registration_id", "registration__organization_id", "registration__organization__name",
+        )
+    )
+    our_names = {id(mine): normalised_name(mine.family_name, mine.given_names) for mine in ours}
     pairs = []
-    for theirs in others:
+    for pk, family_name, given_names, born, nationality, registration_id, organization_id, organization_name in others:
+        name = normalised_name(family_name, given_names)
         for mine in ours:
-            if (
-                mine.date_of_birth == theirs.date_of_birth
-                and mine.nationality.code == theirs.nationality.code
-                and normalised_name(mine.family_name, mine.given_names) == normalised_name(theirs.family_name, theirs.given_names)
-            ):
-                pairs.append((mine, theirs))
+            if mine.date_of_birth == born and mine.nationality.code == nationality and our_names[id(mine)] == name:
+                pairs.append((mine, RegisteredElsewhere(pk, registration_id, organization_id, organization_name)))
+    found = {theirs.participant_id for _mine, theirs in pairs}
+    if len(found) > 1:
+        # In the participants' own order (by delegation, then place in it), as the refusal lists them.
+        order = {pk: index for index, pk in enumerate(Participant.objects.filter(pk__in=found).values_list("pk", flat=True))}
+        pairs.sort(key=lambda pair: order[pair[1].participant_id])
     return pairs
 
 
 def submit_registration(registration: Registration, *, by: User) -> Registration:
-    """See _submit; a refusal that found another organization's delegate also warns CSU, in its own transaction."""
+    """See _submit_locked; a refusal that found another organization's delegate also warns CSU, in its own transaction."""
+    if not is_focal_point_of(by, registration.organization):
+        raise PermissionDenied
     try:
-        return _submit(registration, by=by)
+        with transaction.atomic():
+            return _submit_locked(_locked_with_context(registration), by=by)
     except RefusedWithDuplicates as refusal:
         if refusal.pairs:
             _warn_csu_of_duplicates(registration, refusal.pairs)
         raise ValidationError(refusal.messages) from refusal
 
 
-def _submit(registration: Registration, *, by: User) -> Registration:
+class SubmissionRefused(ValidationError):
+    """save_and_submit_registration(): the delegation was saved, but not submitted; the messages say why."""
+
+
+def save_and_submit_registration(
+    registration: Registration,
+    *,
+    by: User,
+    letter: File | None = None,
+    participants: Iterable[ParticipantData] = (),
+    remove: Iterable[int] = (),
+) -> Registration:
+    """save_registration(), then submit_registration(), in one transaction with the registration locked once.
+
+    A refused save changes nothing and raises its ValidationError, as save_registration() does.
+    A refused submission keeps what was saved (it is committed) and raises SubmissionRefused;
+    when it found another organization's delegate, CSU is warned as submit_registration() does.
+    Side effects: those of the save, then those of the submission.
+    """
+    _check_may_save(registration, by)
+    refusal = None
+    with transaction.atomic():
+        registration = _locked_with_context(registration)
+        saved = _save_locked(registration, by=by, letter=letter, participants=participants, remove=remove)
+        try:
+            # The submission writes nothing until every check has passed: a refusal leaves the save to commit.
+            _submit_locked(registration, by=by, participants=saved)
+        except ValidationError as error:
+            refusal = error
+    if refusal is None:
+        return registration
+    if isinstance(refusal, RefusedWithDuplicates) and refusal.pairs:
+        _warn_csu_of_duplicates(registration, refusal.pairs)
+    raise SubmissionRefused(refusal.messages) from refusal
+
+
+def _submit_locked(registration: Registration, *, by: User, participants: list[Participant] | None = None) -> Registration:
     """Send the delegation for decision: to the umbrella body or straight to CSU.
 
-    Checked inside one transaction, with the registration locked: the window (by the
+    In the caller's transaction, on the registration as _locked_with_context() read it;
+    `participants`: its delegation, when the caller has just saved it. Checked: the window (by the
     database's clock), a letter and at least one participant, at most one head of
     delegation, the quota, passports valid after the session, the channel still allowed,
     and nobody already in another delegation to the session (CSU is told of such a case).
+    A refusal raises before anything is written.
     Side effects: status awaiting endorsement or submitted; a non-ECOSOC organization at a
     rule 17 session goes on the rule 17 list; logs `sessions.registration.submitted`;
     e-mails the focal points, and the body's coordinators when it needs their endorsement.
     """
-    if not is_focal_point_of(by, registration.organization):
-        raise PermissionDenied
-    with transaction.atomic():
-        registration = _locked(registration)
-        session = Session.objects.select_related("commission").get(pk=registration.session_id)
-        if registration.status not in (RegistrationStatus.DRAFT, RegistrationStatus.RETURNED):
-            raise ValidationError(
-                _("This registration was already sent. Its status: %(status)s.") % {"status": registration.get_status_display()}
-            )
-        if not _registration_window_is_open(session):
-            raise _window_refusal(session)
+    session = registration.session
+    if registration.status not in (RegistrationStatus.DRAFT, RegistrationStatus.RETURNED):
+        raise ValidationError(
+            _("This registration was already sent. Its status: %(status)s.") % {"status": registration.get_status_display()}
+        )
+    if not registration.window_is_open:
+        raise _window_refusal(session)
+    if participants is None:
         participants = list(registration.participants.all())
-        problems = []
-        if not participants:
-            problems.append(_("Add at least one participant."))
-        if len(participants) > session.quota_per_organization:
+    problems = []
+    if not participants:
+        problems.append(_("Add at least one participant."))
+    if len(participants) > session.quota_per_organization:
+        problems.append(
+            _("A delegation can have at most %(quota)s representatives; this one has %(count)s.")
+            % {"quota": session.quota_per_organization, "count": len(participants)}
+        )
+    if sum(1 for p in participants if p.role == "head") > 1:
+        problems.append(_("Name one head of delegation only."))
+    if not registration.accreditation_letter:
+        problems.append(_("Upload the accreditation letter, signed by the head of the organization."))
+    for participant in participants:
+        message = passport_error(participant.passport_expiry, session)
+        if message:
+            problems.append(f"{participant.passport_name}: {message}")
+        if not participant.passport_number or not participant.date_of_birth:
             problems.append(
-                _("A delegation can have at most %(quota)s representatives; this one has %(count)s.")
-                % {"quota": session.quota_per_organization, "count": len(participants)}
+                _("%(person)s: enter the passport or ID number and the date of birth.") % {"person": participant.passport_name}
             )
-        if sum(1 for p in participants if p.role == "head") > 1:
-            problems.append(_("Name one head of delegation only."))
-        if not registration.accreditation_letter:
-            problems.append(_("Upload the accreditation letter, signed by the head of the organization."))
-        for participant in participants:
-            message = passport_error(participant.passport_expiry, session)
-            if message:
-                problems.append(f"{participant.passport_name}: {message}")
-            if not participant.passport_number or not participant.date_of_birth:
-                problems.append(
-                    _("%(person)s: enter the passport or ID number and the date of birth.") % {"person": participant.passport_name}
-                )
-        errors = _check_channel(
-            registration.organization, session, registration.channel, registration.umbrella_body, registration.congress_category
-        )
-        problems.extend(errors.values())
-        duplicates = duplicates_in_session(registration, ours=participants)
-        for mine, theirs in duplicates:
-            if theirs.registration.organization_id == registration.organization_id:
-                problems.append(_("%(person)s is already in another delegation of your organization.") % {"person": mine.passport_name})
-            else:
-                problems.append(
-                    _("%(person)s is already registered for this session by another organization. A person can be in one "
-                      "delegation only; the Civil Society Unit has been told and will contact you.")
-                    % {"person": mine.passport_name}
-                )
-        if problems:
-            raise RefusedWithDuplicates(
-                problems,
-                [
-                    (mine.passport_name, theirs.registration.organization.name)
-                    for mine, theirs in duplicates
-                    if theirs.registration.organization_id != registration.organization_id
-                ],
+    errors = _check_channel(
+        registration.organization, session, registration.channel, registration.umbrella_body, registration.congress_category
+    )
+    problems.extend(errors.values())
+    duplicates = duplicates_in_session(registration, ours=participants)
+    for mine, theirs in duplicates:
+        if theirs.organization_id == registration.organization_id:
+            problems.append(_("%(person)s is already in another delegation of your organization.") % {"person": mine.passport_name})
+        else:
+            problems.append(
+                _("%(person)s is already registered for this session by another organization. A person can be in one "
+                  "delegation only; the Civil Society Unit has been told and will contact you.")
+                % {"person": mine.passport_name}
             )
-        old = registration.status
-        registration.status = (
-            RegistrationStatus.AWAITING_ENDORSEMENT if registration.channel == Channel.UMBRELLA else RegistrationStatus.SUBMITTED
+    if problems:
+        raise RefusedWithDuplicates(
+            problems,
+            [
+                (mine.passport_name, theirs.organization_name)
+                for mine, theirs in duplicates
+                if theirs.organization_id != registration.organization_id
+            ],
         )
-        if registration.channel == Channel.DIRECT and admission_for(registration.organization, session).goes_on_rule17_list:
-            registration.rule17_outcome = registration.rule17_outcome or Rule17Outcome.PENDING
-        registration.submitted_at = timezone.now()
-        registration.reason = ""
-        registration.save()
-        log_activity(
-            "sessions.registration.submitted", actor=by, target=registration,
-            old={"status": old}, new={"status": registration.status, "participants": len(participants)},
-        )
-        context = _context(registration, by, "submitted")
-        notify_all(focal_points_of(registration.organization), "sessions/registration_status", context)
-        if registration.status == RegistrationStatus.AWAITING_ENDORSEMENT:
-            notify_all(endorsers_for(registration), "sessions/awaiting_endorsement", context)
+    old = registration.status
+    registration.status = (
+        RegistrationStatus.AWAITING_ENDORSEMENT if registration.channel == Channel.UMBRELLA else RegistrationStatus.SUBMITTED
+    )
+    if registration.channel == Channel.DIRECT and _direct_admission(registration.organization, session).goes_on_rule17_list:
+        registration.rule17_outcome = registration.rule17_outcome or Rule17Outcome.PENDING
+    registration.submitted_at = timezone.now()
+    registration.reason = ""
+    registration.save()
+    log_activity(
+        "sessions.registration.submitted", actor=by, target=registration,
+        old={"status": old}, new={"status": registration.status, "participants": len(participants)},
+    )
+    context = _context(registration, by, "submitted")
+    notify_all(focal_points_of(registration.organization), "sessions/registration_status", context)
+    if registration.status == RegistrationStatus.AWAITING_ENDORSEMENT:
+        notify_all(endorsers_for(registration), "sessions/awaiting_endorsement", context)
     return registration
 
 

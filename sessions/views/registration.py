@@ -274,6 +274,15 @@ def registration_edit(request, registration_id: int):
         letter = letter_form.cleaned_data["accreditation_letter"]
         changed = bool(changed_data or removed or letter)
         try:
+            if changed and action == "submit":
+                # Saved and submitted under one lock; a refused submission still keeps what was saved.
+                try:
+                    registration = services.save_and_submit_registration(
+                        registration, by=request.user, letter=letter, participants=changed_data, remove=removed
+                    )
+                except services.SubmissionRefused as error:
+                    return _submission_refused(request, registration, error)
+                return _submitted(request, registration)
             if changed:
                 registration = services.save_registration(
                     registration, by=request.user, letter=letter, participants=changed_data, remove=removed
@@ -304,18 +313,8 @@ def _after_save(request, registration: Registration, *, action: str, changed: bo
         try:
             registration = services.submit_registration(registration, by=request.user)
         except ValidationError as error:
-            # Saved, but not submitted: the form shows the saved delegation and why it was not sent.
-            registration = Registration.objects.select_related("session__commission", "organization", "umbrella_body").get(pk=registration.pk)
-            participants = list(registration.participants.all())
-            formset = participant_formset(session, participants=participants, extra=0 if participants else 1)
-            letter_form = LetterForm(has_letter=bool(registration.accreditation_letter))
-            mark_submission_gaps(letter_form, formset)
-            return _render_edit(
-                request, registration, letter_form=letter_form, formset=formset, saved_count=len(participants),
-                refusal=error.messages,
-            )
-        messages.success(request, submitted_message(registration))
-        return redirect(registration)
+            return _submission_refused(request, registration, error)
+        return _submitted(request, registration)
     if was_approved and changed:
         messages.success(
             request,
@@ -336,6 +335,24 @@ def _after_save(request, registration: Registration, *, action: str, changed: bo
     else:
         messages.success(request, _("The draft is saved. It is not sent to anyone until you submit it."))
     return redirect(edit_url)
+
+
+def _submitted(request, registration: Registration):
+    messages.success(request, submitted_message(registration))
+    return redirect(registration)
+
+
+def _submission_refused(request, registration: Registration, error: ValidationError):
+    """Saved, but not submitted: the form shows the saved delegation and why it was not sent."""
+    registration = Registration.objects.select_related("session__commission", "organization", "umbrella_body").get(pk=registration.pk)
+    participants = list(registration.participants.all())
+    formset = participant_formset(registration.session, participants=participants, extra=0 if participants else 1)
+    letter_form = LetterForm(has_letter=bool(registration.accreditation_letter))
+    mark_submission_gaps(letter_form, formset)
+    return _render_edit(
+        request, registration, letter_form=letter_form, formset=formset, saved_count=len(participants),
+        refusal=error.messages,
+    )
 
 
 def submitted_message(registration: Registration) -> str:

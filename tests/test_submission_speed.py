@@ -1,0 +1,132 @@
+"""Saving and submitting a delegation in one step: what it keeps when the submission is refused, the order of
+the duplicate check's findings, and the e-mails written for several people at once.
+
+The query count of the whole request (form, save and submission) is asserted in test_query_counts.py.
+"""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from portal.enums import NotificationStatus
+from portal.models import Notification
+from portal.services import notify, notify_all
+from sessions import services
+from sessions.enums import Channel, RegistrationStatus
+from sessions.models import Registration
+from tests.test_registration_services import PDF, actions, cnd, ecosoc_organizations, person, sent  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def letter() -> ContentFile:
+    return ContentFile(PDF, name="letter.pdf")
+
+
+def submitted(session, organization, by, people: list) -> Registration:
+    registration = services.start_registration(session, organization, by=by, channel=Channel.DIRECT)
+    return services.save_and_submit_registration(registration, by=by, letter=letter(), participants=people)
+
+
+def test_save_and_submit_saves_then_submits_and_tells_the_focal_point(ecosoc_organizations, focal_points, cnd):
+    registration = services.start_registration(cnd, ecosoc_organizations["a"], by=focal_points["a"], channel=Channel.DIRECT)
+
+    result = services.save_and_submit_registration(
+        registration, by=focal_points["a"], letter=letter(), participants=[person(1), person(2), person(3)]
+    )
+
+    stored = Registration.objects.get(pk=registration.pk)
+    assert (result.status, stored.status) == (RegistrationStatus.SUBMITTED, RegistrationStatus.SUBMITTED)
+    assert list(stored.participants.values_list("family_name", "position")) == [("Mwangi1", 0), ("Mwangi2", 1), ("Mwangi3", 2)]
+    assert bool(stored.accreditation_letter) is True
+    assert actions(registration) == [
+        "sessions.registration.started", "sessions.registration.saved", "sessions.registration.submitted",
+    ]
+    assert sent() == [([focal_points["a"].email], f"HRA: registration for the {cnd.title} submitted")]
+
+
+def test_save_and_submit_refused_for_a_duplicate_keeps_the_save_and_warns_csu(ecosoc_organizations, focal_points, cnd, csu_officer):
+    submitted(cnd, ecosoc_organizations["a"], focal_points["a"], [person(1)])
+    second = services.start_registration(cnd, ecosoc_organizations["b"], by=focal_points["b"], channel=Channel.DIRECT)
+    mail.outbox.clear()
+
+    with pytest.raises(services.SubmissionRefused) as refused:
+        services.save_and_submit_registration(
+            second, by=focal_points["b"], letter=letter(),
+            participants=[person(5), person(1, family_name="MWANGI1", given_names="Gráce  wanjiru", email="other@prn.example")],
+        )
+
+    assert refused.value.messages == [
+        "MWANGI1, Gráce  wanjiru is already registered for this session by another organization. A person can be in one "
+        "delegation only; the Civil Society Unit has been told and will contact you."
+    ]
+    stored = Registration.objects.get(pk=second.pk)
+    assert stored.status == RegistrationStatus.DRAFT
+    assert list(stored.participants.values_list("family_name", flat=True)) == ["Mwangi5", "MWANGI1"]
+    assert actions(second) == [
+        "sessions.registration.started", "sessions.registration.saved", "sessions.registration.duplicate_person",
+    ]
+    assert sent() == [([csu_officer.email], f"PRN tried to register people already in another delegation to the {cnd.title}")]
+
+
+def test_save_and_submit_refused_by_the_save_changes_nothing(ecosoc_organizations, focal_points, cnd):
+    registration = services.start_registration(cnd, ecosoc_organizations["a"], by=focal_points["a"], channel=Channel.DIRECT)
+
+    with pytest.raises(ValidationError) as refused:
+        services.save_and_submit_registration(
+            registration, by=focal_points["a"], letter=letter(), participants=[person(1), person(2, passport_expiry=cnd.end_date)]
+        )
+
+    assert not isinstance(refused.value, services.SubmissionRefused)
+    assert refused.value.message_dict == {
+        "participant-1-passport_expiry": [f"The passport or ID must be valid after the session ends on {cnd.end_date:%-d %B %Y}."]
+    }
+    stored = Registration.objects.get(pk=registration.pk)
+    assert (stored.status, stored.participants.count(), bool(stored.accreditation_letter)) == (RegistrationStatus.DRAFT, 0, False)
+    assert actions(registration) == ["sessions.registration.started"]
+
+
+def test_duplicates_are_listed_in_the_order_of_the_other_delegation(ecosoc_organizations, focal_points, cnd):
+    first = submitted(cnd, ecosoc_organizations["a"], focal_points["a"], [person(1), person(2), person(3)])
+    second = services.start_registration(cnd, ecosoc_organizations["b"], by=focal_points["b"], channel=Channel.DIRECT)
+    # Typed in another order than the first delegation lists them, with a person of the same birth and nationality.
+    services.save_registration(
+        second, by=focal_points["b"], letter=letter(),
+        participants=[person(3), person(1, given_names="Someone Else"), person(2), person(1)],
+    )
+    ours = list(second.participants.all())
+
+    pairs = services.duplicates_in_session(second, ours=ours)
+
+    theirs = {participant.pk: participant.family_name for participant in first.participants.all()}
+    assert [(mine.family_name, mine.given_names, theirs[other.participant_id]) for mine, other in pairs] == [
+        ("Mwangi1", "Grace Wanjiru", "Mwangi1"), ("Mwangi2", "Grace Wanjiru", "Mwangi2"), ("Mwangi3", "Grace Wanjiru", "Mwangi3"),
+    ]
+    assert {(other.registration_id, other.organization_id, other.organization_name) for _mine, other in pairs} == {
+        (first.pk, ecosoc_organizations["a"].pk, "Harm Reduction Alliance")
+    }
+
+
+def test_notify_all_writes_what_notify_writes_one_row_each_and_sends_after_commit(focal_points):
+    people = [focal_points["a"], focal_points["b"]]
+    focal_points["b"].language = "fr"
+    focal_points["b"].save(update_fields=["language"])
+    fields = ("recipient_id", "to_email", "kind", "language", "subject", "body_text", "body_html")
+    one_by_one = [notify(person, "welcome") for person in people]
+    expected = list(Notification.objects.filter(pk__in=[n.pk for n in one_by_one]).order_by("pk").values_list(*fields))
+    Notification.objects.all().delete()
+    mail.outbox.clear()
+
+    with transaction.atomic():
+        written = notify_all(people, "welcome")
+        assert (mail.outbox, Notification.objects.filter(status=NotificationStatus.PENDING).count()) == ([], 2)
+
+    assert list(Notification.objects.order_by("pk").values_list(*fields)) == expected
+    assert [notification.pk for notification in written] == list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+    assert [row[3] for row in expected] == ["en", "fr"]
+    assert list(Notification.objects.order_by("pk").values_list("status", flat=True)) == [NotificationStatus.SENT] * 2
+    assert [message.to for message in mail.outbox] == [[focal_points["a"].email], [focal_points["b"].email]]
