@@ -5,7 +5,9 @@ set up MFA: read with the user's own row, in the query Django makes on every sig
 anyway, they cost no query of their own (see portal.roles).
 
 Building that query with the ORM (four subqueries) costs more than running it, on every request;
-so its SQL is built once per process and database vendor and run as a raw query with the person's id.
+so its SQL is built once per process and database and run as a raw query with the person's id. On
+PostgreSQL, planning the four subqueries cost more than running them too: there the roles come from
+a PL/pgSQL function, whose plans are kept for the connection's life (migration portal.0004).
 """
 
 import functools
@@ -13,7 +15,8 @@ import functools
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth import backends, get_user_model
 from django.core.signals import setting_changed
-from django.db import router
+from django.conf import settings
+from django.db import connections, router
 
 from .roles import role_questions
 
@@ -24,11 +27,18 @@ _PLACEHOLDER_ID = -792_613_485
 @functools.cache
 def _user_with_roles_sql(alias: str) -> tuple[str, tuple, int, tuple[str, ...]]:
     """The SQL reading a user by id with its roles ("read_is_csu_staff", ...), its parameters, where the id goes
-    and the names of the attributes the roles are kept in."""
+    and the names of the attributes the roles are kept in.
+
+    On PostgreSQL the roles come from portal_user_roles() (migration portal.0004), whose queries are planned
+    once per connection; elsewhere from the same questions as subqueries."""
     questions = role_questions()
+    user_model = get_user_model()
+    if connections[alias].vendor == "postgresql":
+        table = connections[alias].ops.quote_name(user_model._meta.db_table)
+        sql = f"SELECT {table}.*, roles.* FROM {table}, portal_user_roles({table}.id, %s) AS roles WHERE {table}.id = %s"
+        return sql, (settings.CSU_STAFF_GROUP, _PLACEHOLDER_ID), 1, tuple(questions)
     query = (
-        get_user_model()
-        ._default_manager.using(alias)
+        user_model._default_manager.using(alias)
         .annotate(**{f"read{name}": question for name, question in questions.items()})
         .filter(pk=_PLACEHOLDER_ID)
         .query

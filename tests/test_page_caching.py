@@ -4,11 +4,16 @@ come with the user: CSU's review queue, a session's statistics, the Redis cache 
 import re
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 
+from organizations.models import OrganizationMember
 from portal.backends import ModelBackend
 from portal.cache import RedisCache
+from portal.models import User
+from portal.roles import read_roles
 from sessions.enums import ParticipantStatus, RegistrationStatus
+from tests.conftest import give_totp
 from tests.fixtures_services import redis_url, require_redis
 from tests.test_review_pages import QUEUE, make_organization, make_participant, make_registration, now, queue, queue_rows, reload, session, sign_in, status_counts  # noqa: F401
 
@@ -44,6 +49,20 @@ def test_review_queue_kept_shows_a_decision_at_once(client, queue, csu_officer, 
         "6 registrations: Submitted to the Civil Society Unit 1 · Awaiting endorsement by the umbrella body 1 · "
         "Endorsed by the umbrella body 1 · Approved 2 · Rejected 1"
     )
+
+
+def test_review_queue_kept_whole_still_shows_a_waiting_message_once(client, queue, csu_officer):
+    sign_in(client, csu_officer)
+    client.get(QUEUE)
+    client.get(QUEUE)  # kept whole now
+    message = "1 registration approved. Its focal points and approved participants are told by e-mail."
+
+    client.post(QUEUE, {"action": "bulk_approve", "ids": [queue["prn"].pk]})
+    with_message, after = client.get(QUEUE), client.get(QUEUE)
+
+    assert (message in with_message.content.decode(), message in after.content.decode()) == (True, False)
+    assert queue_rows(with_message) == queue_rows(after)
+    assert queue_rows(after)[1][-2] == "Approved"
 
 
 def test_review_queue_kept_shows_a_renamed_organization_and_a_new_participant_at_once(client, queue, organizations, csu_officer):
@@ -124,6 +143,29 @@ def test_backend_reads_the_user_with_its_roles_and_mfa_in_one_query(csu_officer,
     found = [(user._is_csu_staff, user._is_coordinator, user._is_focal_point, user._has_mfa) for user in (staff, focal_point)]
     assert found == [(True, False, False, True), (False, False, True, False)]
     assert (staff.email, focal_point.email) == (csu_officer.email, focal_points["a"].email)
+
+
+def test_backend_answers_the_roles_as_the_rules_ask_them_for_every_mix(csu_officer, coordinators, focal_points, outsider):
+    """On PostgreSQL the backend asks portal_user_roles() (migration portal.0004), elsewhere the ORM's subqueries:
+    both must answer as portal.roles.read_roles() does, role by role."""
+    coordinator = coordinators["vngoc"]
+    OrganizationMember.objects.create(organization=focal_points["a"].organization_memberships.get().organization, user=coordinator)
+    give_totp(coordinator)
+    give_totp(csu_officer)
+    other_group = Group.objects.create(name="Not CSU")
+    outsider.groups.add(other_group)
+    people = [csu_officer, coordinator, focal_points["a"], outsider]
+
+    from_backend = [ModelBackend().get_user(person.pk) for person in people]
+    from_questions = [User.objects.get(pk=person.pk) for person in people]
+    for person in from_questions:
+        read_roles(person)
+
+    names = ("_is_csu_staff", "_is_coordinator", "_is_focal_point", "_has_mfa")
+    answers = [[tuple(getattr(person, name) for name in names) for person in found] for found in (from_backend, from_questions)]
+    assert answers[0] == answers[1] == [
+        (True, False, False, True), (False, True, True, True), (False, False, True, False), (False, False, False, False),
+    ]
 
 
 def test_backend_finds_no_deleted_or_inactive_user(outsider, focal_points):
