@@ -62,8 +62,9 @@ def reader_variant(user) -> str:
     return f"user-{user.pk}"
 
 
-def directory_key(part: str, user, data, *, parameters) -> str | None:
-    """The key of one rendered part of the directory for this reader and query string.
+def directory_key(part: str, user, data, *, parameters, frame: tuple | None = None) -> str | None:
+    """The key of one rendered part of the directory for this reader and query string (and `frame`, what the
+    page's frame shows of the request, for a whole page: portal.caching.frame_variant).
 
     None when the query string holds a parameter other than `parameters` (the filters) and the
     page number: such a page is not cached.
@@ -71,7 +72,7 @@ def directory_key(part: str, user, data, *, parameters) -> str | None:
     if any(name not in parameters and name != PAGE_PARAMETER for name in data):
         return None
     asked = sorted((name, value) for name in data for value in data.getlist(name))
-    digest = hashlib.sha256(repr(asked).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(repr((asked, frame)).encode()).hexdigest()[:32]
     return f"organizations:directory:{part}:{reader_variant(user)}:{translation.get_language()}:{digest}"
 
 

@@ -11,7 +11,10 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -68,3 +71,34 @@ def with_csrf_token(html: str, request) -> SafeString:
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return mark_safe(html)
+
+
+# --- Whole pages ------------------------------------------------------------------------------------------------
+# A page whose own part is kept can be kept whole, its frame (templates/base.html) included: the frame shows
+# nothing of one person but the roles in the navigation and the address asked (the language form's "next"), which
+# the key must then hold (frame_variant), the CSRF token (a placeholder, as in render_shared) and the messages
+# waiting for the person: with any, the frame is rendered around the kept part instead (page_response).
+
+
+def frame_variant(request) -> tuple:
+    """What the page frame shows of this request: the roles its navigation shows and the address asked."""
+    from .roles import roles_of  # it reads models: not at import time
+
+    roles = roles_of(request.user)
+    return (request.user.is_authenticated, roles.csu_staff, roles.focal_point, request.get_full_path())
+
+
+def render_page(template_name: str, context: dict, content: str, request) -> tuple[str, str]:
+    """(content, the whole page around it) to keep: `template_name` shows `content` in its {{ content }}.
+
+    The messages waiting for the person are left out of the kept page (and left waiting: page_response shows them)."""
+    return content, render_shared(template_name, {**context, "content": mark_safe(content), "messages": ()}, request)
+
+
+def page_response(template_name: str, context: dict, kept: tuple[str, str], request) -> HttpResponse:
+    """The page kept by render_page() with this request's CSRF token, or, with messages waiting, its content in a
+    frame rendered for this request."""
+    content, page = kept
+    if len(get_messages(request)):
+        return render(request, template_name, {**context, "content": with_csrf_token(content, request)})
+    return HttpResponse(with_csrf_token(page, request))

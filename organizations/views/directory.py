@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 
+from portal.caching import frame_variant, page_response, render_page
 from umbrella.selectors import memberships_of_organization
 
 from .. import caching
@@ -34,10 +35,12 @@ def organization_list(request):
     """
     # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
     results_only = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
-    part = "results" if results_only else "content"
-    key = caching.directory_key(part, request.user, request.GET, parameters=OrganizationFilter.parameters_for(request.user))
-    version, html = caching.read(key) if key else (None, None)
-    if html is None:
+    part = "results" if results_only else "page"
+    # The whole page is kept, frame included (portal.caching.render_page): its key holds what the frame shows.
+    frame = None if results_only else frame_variant(request)
+    key = caching.directory_key(part, request.user, request.GET, parameters=OrganizationFilter.parameters_for(request.user), frame=frame)
+    version, kept = caching.read(key) if key else (None, None)
+    if kept is None:
         filterset = directory_filter(request.user, request.GET)
         page = Paginator(filterset.qs, ORGANIZATIONS_PER_PAGE).get_page(request.GET.get("page"))
         context = {
@@ -46,14 +49,14 @@ def organization_list(request):
             "has_filters": any(value for key, value in request.GET.items() if key != "page"),
             "sees_private_fields": rules.has_perm("organizations.see_private_fields", request.user),
         }
-        html = render_to_string(f"organizations/organization_list.html#{part}", context, request=request)
+        html = render_to_string(f"organizations/organization_list.html#{'results' if results_only else 'content'}", context, request=request)
+        kept = html if results_only else render_page("organizations/organization_list.html", {}, html, request)
         if key:
-            caching.keep(key, version, html)
-    html = mark_safe(html)  # rendered by our own template above
+            caching.keep(key, version, kept)
     if results_only:
-        response = HttpResponse(html)
+        response = HttpResponse(mark_safe(kept))  # rendered by our own template above
     else:
-        response = render(request, "organizations/organization_list.html", {"content": html})
+        response = page_response("organizations/organization_list.html", {}, kept, request)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -22,7 +22,7 @@ from django_countries import countries
 
 from organizations.exports import csv_chunks, write_xlsx
 from organizations.models import OrganizationMember
-from portal.caching import render_shared, with_csrf_token
+from portal.caching import frame_variant, page_response, render_page, render_shared
 from portal.middleware import staff_page
 from portal.services import log_activity
 from umbrella.models import UmbrellaBody
@@ -120,14 +120,17 @@ def review_queue(request, commission, number):
         _bulk_approve(request, _reviewed_session(request, commission, number))
         return redirect(request.get_full_path())
     find_session = partial(_reviewed_session, request, commission, number)
-    render_content = partial(_review_queue_content, request)
     if all(name in QUEUE_PARAMETERS for name in request.GET):
-        asked = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
-        session, content = caching.cached_part("review-queue", commission, number, (asked,), find_session, render_content)
+        # Kept whole, frame included (portal.caching.render_page): the address asked is part of the frame's variant.
+        session, kept = caching.cached_part("review-queue", commission, number, (frame_variant(request),), find_session, partial(_review_queue_page, request))
     else:  # a made-up parameter must not add cache entries
         session = find_session()
-        content = render_content(session)
-    return render(request, "sessions/review_queue.html", {"session": session, "content": with_csrf_token(content, request)})
+        kept = _review_queue_page(request, session)
+    return page_response("sessions/review_queue.html", {"session": session}, kept, request)
+
+
+def _review_queue_page(request, session: Session) -> tuple[str, str]:
+    return render_page("sessions/review_queue.html", {"session": session}, _review_queue_content(request, session), request)
 
 
 # The query string of the queue's pages: its filters and the page number.
