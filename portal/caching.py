@@ -88,17 +88,25 @@ def frame_variant(request) -> tuple:
     return (request.user.is_authenticated, roles.csu_staff, roles.focal_point, request.get_full_path())
 
 
-def render_page(template_name: str, context: dict, content: str, request) -> tuple[str, str]:
-    """(content, the whole page around it) to keep: `template_name` shows `content` in its {{ content }}.
+def render_whole(template_name: str, context: dict, request) -> str:
+    """A whole page to keep (render_shared), without the messages waiting for the person (they stay waiting)."""
+    return render_shared(template_name, {**context, "messages": ()}, request)
 
-    The messages waiting for the person are left out of the kept page (and left waiting: page_response shows them)."""
-    return content, render_shared(template_name, {**context, "content": mark_safe(content), "messages": ()}, request)
+
+def whole_page_response(template_name: str, context: dict, page: str, request) -> HttpResponse:
+    """The page kept by render_whole() with this request's CSRF token, or, with messages waiting, the page
+    rendered for this request from the same template and context."""
+    if len(get_messages(request)):
+        return render(request, template_name, context)
+    return HttpResponse(with_csrf_token(page, request))
+
+
+def render_page(template_name: str, context: dict, content: str, request) -> tuple[str, str]:
+    """(content, the whole page around it) to keep: `template_name` shows `content` in its {{ content }}."""
+    return content, render_whole(template_name, {**context, "content": mark_safe(content)}, request)
 
 
 def page_response(template_name: str, context: dict, kept: tuple[str, str], request) -> HttpResponse:
-    """The page kept by render_page() with this request's CSRF token, or, with messages waiting, its content in a
-    frame rendered for this request."""
+    """The page kept by render_page(), as whole_page_response() answers it."""
     content, page = kept
-    if len(get_messages(request)):
-        return render(request, template_name, {**context, "content": with_csrf_token(content, request)})
-    return HttpResponse(with_csrf_token(page, request))
+    return whole_page_response(template_name, {**context, "content": with_csrf_token(content, request)}, page, request)

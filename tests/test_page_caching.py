@@ -15,11 +15,14 @@ from portal.roles import read_roles
 from sessions.enums import ParticipantStatus, RegistrationStatus
 from tests.conftest import give_totp
 from tests.fixtures_services import redis_url, require_redis
+from tests.test_layout import ACCOUNT_NAV, CSU_NAV, FOCAL_POINT_NAV, PUBLIC_NAV, nav
+from tests.test_programme import PROGRAMME, cnd70  # noqa: F401
 from tests.test_review_pages import QUEUE, make_organization, make_participant, make_registration, now, queue, queue_rows, reload, session, sign_in, status_counts  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 STATISTICS = "/sessions/cnd/70/statistics/"
+SIGN_IN_NAV = [("/accounts/login/", "Sign in"), ("/accounts/signup/", "Sign up")]
 
 
 def tokens(response) -> list[str]:
@@ -204,3 +207,23 @@ def test_redis_cache_keeps_one_client_per_pool_and_reads_what_it_wrote(redis_cac
     assert redis_cache.delete("a") is True
     assert redis_cache.get("a") is None
 
+
+
+# --- Whole pages: each reader's own frame --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("address", ["/organizations/", PROGRAMME, "/sessions/cnd/70/statistics/"])
+def test_pages_kept_whole_show_each_reader_the_navigation_of_their_roles(client, cnd70, csu_officer, focal_points, address):
+    give_totp(csu_officer)
+    readers = [None, csu_officer, focal_points["a"], None]
+    navigations = []
+    for reader in readers * 2:  # the second round from the cache
+        client.logout()
+        if reader is not None:
+            client.force_login(reader)
+        response = client.get(address, {"page": "1"} if address == "/organizations/" else {})
+        navigations.append(nav(response))
+        assert "csrf-token-of-the-request" not in response.content.decode()
+
+    public, csu, focal_point = PUBLIC_NAV + SIGN_IN_NAV, PUBLIC_NAV + CSU_NAV + ACCOUNT_NAV, PUBLIC_NAV + FOCAL_POINT_NAV + ACCOUNT_NAV
+    assert navigations == [public, csu, focal_point, public] * 2

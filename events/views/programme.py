@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -14,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from portal.caching import frame_variant, render_whole, whole_page_response, with_csrf_token
 from sessions.models import Session
 
 from .. import calendar, caching, selectors
@@ -51,14 +53,26 @@ def programme(request, commission: str, number: int):
     """A session's programme of side events by day, with filters by room, theme and format.
 
     The session, the list of events and the filters' fields (the page's costly parts, the same for everyone)
-    are cached until the programme changes (events.caching), read in one round trip; the page around them is not.
+    are cached until the programme changes (events.caching), and so is the whole page for each frame (the roles
+    in its navigation and the address asked: portal.caching.frame_variant), all read in one round trip.
     """
     has_filters = any(request.GET.values())
     # Only the filters' own parameters make a different list: anything else must not add cache entries.
     asked = sorted((name, value) for name in ProgrammeFilter.base_filters for value in request.GET.getlist(name) if value)
+    # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
+    results_only = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
     session_key = caching.cache_key("session", commission, number)
     programme_key = caching.cache_key("programme", commission, number, asked)
-    version, (session, cached) = caching.read(session_key, programme_key)
+    # The whole page too, frame included (portal.caching.render_whole), when the address holds nothing but filters.
+    page_key = None
+    if not results_only and all(name in ProgrammeFilter.base_filters for name in request.GET):
+        page_key = caching.cache_key("programme-page", commission, number, asked, frame_variant(request))
+    version, found = caching.read(session_key, programme_key, *([page_key] if page_key else []))
+    session, cached, page = found[0], found[1], found[2] if page_key else None
+    if page is not None and not len(get_messages(request)):
+        response = HttpResponse(with_csrf_token(page, request))
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     if session is None:
         session = _session(commission, number)
         caching.keep(session_key, version, session)
@@ -78,8 +92,7 @@ def programme(request, commission: str, number: int):
     feed_url = _feed_address(session)
     # Rendered by our own templates above.
     has_events, results, filter_errors, filter_fields = cached[0], mark_safe(cached[1]), mark_safe(cached[2]), mark_safe(cached[3])
-    # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
-    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+    if results_only:
         response = HttpResponse(results)
     else:
         context = {
@@ -93,7 +106,10 @@ def programme(request, commission: str, number: int):
             # The same feed for programs that subscribe on a click (webcal: is how calendar links say "subscribe").
             "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
         }
-        response = render(request, "events/programme.html", context)
+        if page_key and page is None:
+            page = render_whole("events/programme.html", context, request)
+            caching.keep(page_key, version, page)
+        response = whole_page_response("events/programme.html", context, page, request) if page_key else render(request, "events/programme.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
