@@ -10,6 +10,12 @@ def deliver_notification(notification_id: int) -> str:
     return services.deliver_notification(notification_id)
 
 
+@shared_task(name="portal.tasks.deliver_notifications")
+def deliver_notifications(notification_ids: list[int]) -> list[str]:
+    """Several notifications of one transaction, from one message: each sent at most once, on its own."""
+    return [services.deliver_notification(notification_id) for notification_id in notification_ids]
+
+
 @shared_task(name="portal.tasks.sweep_outbox")
 def sweep_outbox() -> int:
     return services.sweep_outbox()

@@ -379,10 +379,12 @@ def _save_locked(
     letter: File | None = None,
     participants: Iterable[ParticipantData] = (),
     remove: Iterable[int] = (),
+    write_row: bool = True,
 ) -> list[Participant]:
     """save_registration() on the registration as _locked_with_context() read it, in the caller's transaction.
 
     Returns the delegation as saved, in its order: the participants a submission checks.
+    `write_row=False`: the caller writes the registration's own row, later in the same transaction.
     """
     participants = list(participants)
     remove = set(remove)
@@ -462,14 +464,16 @@ def _save_locked(
         registration.status = RegistrationStatus.ENDORSED if new_channel == Channel.UMBRELLA else RegistrationStatus.SUBMITTED
         registration.changed_after_approval = True
         registration.submitted_at = timezone.now()
-        registration.save()
+        if write_row:
+            registration.save()
         log_activity(
             "sessions.registration.changed_after_approval", actor=by, target=registration,
             old={"status": RegistrationStatus.APPROVED}, new={"status": registration.status, **summary},
         )
         notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, by, "changed"))
     else:
-        registration.save()
+        if write_row:
+            registration.save()
         log_activity("sessions.registration.saved", actor=by, target=registration, new=summary)
     saved = [participant for pk, participant in existing.items() if pk not in remove] + new_participants
     return sorted(saved, key=lambda participant: (participant.position, participant.pk))
@@ -572,12 +576,15 @@ def save_and_submit_registration(
     refusal = None
     with transaction.atomic():
         registration = _locked_with_context(registration)
-        saved = _save_locked(registration, by=by, letter=letter, participants=participants, remove=remove)
+        # The registration's row is written once, by the submission (its UPDATE carries the save's changes too),
+        # or, when the submission is refused, with the save's changes alone.
+        saved = _save_locked(registration, by=by, letter=letter, participants=participants, remove=remove, write_row=False)
         try:
             # The submission writes nothing until every check has passed: a refusal leaves the save to commit.
             _submit_locked(registration, by=by, participants=saved)
         except ValidationError as error:
             refusal = error
+            registration.save()
     if refusal is None:
         return registration
     if isinstance(refusal, RefusedWithDuplicates) and refusal.pairs:

@@ -129,6 +129,31 @@ def test_sweep_leaves_fresh_notifications_to_their_own_task(outsider, broker_dow
     assert services.sweep_outbox(older_than_seconds=3600) == 0
 
 
+def test_notify_all_delivers_each_e_mail_once_after_commit_from_one_message(outsider, csu_officer):
+    with transaction.atomic():
+        notifications = services.notify_all([outsider, csu_officer], "welcome")
+        assert mail.outbox == []
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([outsider.email, csu_officer.email])
+    assert sorted(m.extra_headers["X-Portal-Notification"] for m in mail.outbox) == sorted(str(n.pk) for n in notifications)
+    assert set(Notification.objects.values_list("status", "attempts")) == {("sent", 1)}
+    from portal.tasks import deliver_notifications
+
+    assert deliver_notifications.delay([n.pk for n in notifications]).get() == ["sent", "sent"]  # a redelivered message
+    assert len(mail.outbox) == 2
+
+
+def test_notify_all_with_the_broker_down_keeps_every_e_mail_for_the_sweep(outsider, csu_officer, broker_down, caplog):
+    with transaction.atomic():
+        first, second = services.notify_all([outsider, csu_officer], "welcome")
+
+    assert f"Could not enqueue notification {first.pk}, {second.pk}" in caplog.text
+    assert set(Notification.objects.values_list("status", "attempts")) == {("pending", 0)}
+    celery_app.conf.task_always_eager = True
+    assert services.sweep_outbox(older_than_seconds=0) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([outsider.email, csu_officer.email])
+
+
 # No backoff here: tests/test_delivery.py checks it.
 @override_settings(MAILERS=REFUSING_SMTP, OUTBOX_MAX_ATTEMPTS=2, OUTBOX_RETRY_BASE_SECONDS=0)
 def test_smtp_failure_keeps_it_pending_then_marks_it_failed(outsider):

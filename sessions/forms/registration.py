@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext
+from django_countries.fields import LazyTypedChoiceField
 
 from .. import images
 from ..enums import Attendance, Channel, CongressCategory, Gender, ParticipantRole
@@ -139,6 +140,18 @@ def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class CountryChoiceField(LazyTypedChoiceField):
+    """The model's country choices, a posted code checked against the codes alone.
+
+    Django would look for it among the choices, each with the country's name in the active
+    language: some 250 names translated and compared for every participant's row.
+    """
+
+    def valid_value(self, value) -> bool:
+        return str(value) in NATIONALITY_COUNTRIES.countries
+
+
+NATIONALITY_COUNTRIES = Participant._meta.get_field("nationality").countries
 PASSPORT_HELP = _("Exactly as in the passport.")
 NEEDED_TO_SUBMIT = _("Needed to submit the registration; a draft can be saved without it.")
 
@@ -150,7 +163,9 @@ class ParticipantForm(forms.Form):
     family_name = forms.CharField(label=_("Family name"), max_length=100, help_text=PASSPORT_HELP)
     given_names = forms.CharField(label=_("Given names"), max_length=150, help_text=PASSPORT_HELP)
     gender = forms.ChoiceField(label=_("Gender"), choices=[("", "---------"), *Gender.choices])
-    nationality = Participant._meta.get_field("nationality").formfield(label=_("Nationality"))
+    nationality = Participant._meta.get_field("nationality").formfield(
+        label=_("Nationality"), choices_form_class=CountryChoiceField
+    )
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=_date_input(), help_text=NEEDED_TO_SUBMIT)
     passport_number = forms.CharField(
         label=_("Passport or ID number"), max_length=40, required=False, help_text=NEEDED_TO_SUBMIT

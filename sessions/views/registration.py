@@ -248,10 +248,10 @@ def registration_edit(request, registration_id: int):
     if not editable:
         return _not_editable(request, registration)
     session = registration.session
-    participants = list(registration.participants.all())
     has_letter = bool(registration.accreditation_letter)
 
     if request.method != "POST":
+        participants = list(registration.participants.all())
         room = max(session.quota_per_organization - len(participants), 0)
         extra = min(room, (0 if participants else 1) + (1 if request.GET.get("add") else 0))
         formset = participant_formset(session, participants=participants, extra=extra)
@@ -264,6 +264,11 @@ def registration_edit(request, registration_id: int):
     if was_approved and action == "submit":
         action = "save"  # an approved delegation is not submitted again: saving a change sends it back to CSU
     letter_form = LetterForm(request.POST, request.FILES, has_letter=has_letter)
+    # A posted row belongs to the saved participant whose id it carries: when no row carries one (a
+    # delegation's first save), the saved participants play no part in checking the rows, and the
+    # service reads them anyway, under its lock. They are read here only to show the form again.
+    claims_saved = _claims_saved_participants(request.POST)
+    participants = list(registration.participants.all()) if claims_saved else []
     formset = participant_formset(session, data=request.POST, files=request.FILES, participants=participants)
     letter_valid = letter_form.is_valid()
     participants_valid = formset.is_valid()
@@ -291,6 +296,8 @@ def registration_edit(request, registration_id: int):
             refusal = error
         else:
             return _after_save(request, registration, action=action, changed=changed, was_approved=was_approved)
+    if not claims_saved:
+        participants = list(registration.participants.all())
     if action == "add":
         # Nothing was saved; the rows are shown again as typed, with the new row asked for.
         formset = participant_formset(
@@ -303,6 +310,15 @@ def registration_edit(request, registration_id: int):
         problems = _place_service_error(refusal, letter_form, changed_forms)
     return _render_edit(
         request, registration, letter_form=letter_form, formset=formset, problems=problems, saved_count=len(participants)
+    )
+
+
+def _claims_saved_participants(data) -> bool:
+    """Whether any posted participant row carries the id of a saved participant."""
+    ending = "-participant_id"
+    return any(
+        key.startswith(PARTICIPANT_PREFIX) and key.endswith(ending) and str(value).strip()
+        for key, value in data.items()
     )
 
 
