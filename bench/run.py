@@ -70,6 +70,7 @@ class Result:
     page: Page
     latencies: list[float] = field(default_factory=list)  # seconds
     throughput: float = 0.0
+    floor_throughput: float = 0.0  # the floor's, measured in turns with this page's (see measure_throughput_in_turns)
     status: int = 0
     size: int = 0
 
@@ -265,6 +266,20 @@ def measure_throughput(port: int, page: Page, data: dict, duration: float, clien
     return sum(counts) / (time.monotonic() - started)
 
 
+def measure_throughput_in_turns(port: int, page: Page, floor: Page, data: dict, duration: float) -> tuple[float, float]:
+    """(page's req/s, floor's req/s), measured in turns of at least two seconds each, `duration` seconds for each.
+
+    The machine's speed drifts by a third within minutes (its cores are shared): a floor measured once,
+    minutes before the page, would compare the page with another machine. Taking turns, both see the same.
+    """
+    turns = max(1, int(duration // 2))
+    page_rates, floor_rates = [], []
+    for _ in range(turns):
+        floor_rates.append(measure_throughput(port, floor, data, duration / turns))
+        page_rates.append(measure_throughput(port, page, data, duration / turns))
+    return statistics.fmean(page_rates), statistics.fmean(floor_rates)
+
+
 def delegation_form(data: dict, number: int) -> tuple[bytes, str]:
     """A delegation of three people with a letter, as the form posts it on "Save and submit"."""
     end = datetime.fromisoformat(data["session"]["end_date"]).date()
@@ -350,7 +365,8 @@ def write_report(path: Path, runs: list[DatasetRun], command: str, settings: dic
         f"- Software: PostgreSQL {info['postgresql']}, Python {info['python']}, Django {info['django']}, gunicorn {info['gunicorn']} "
         f"(2 sync workers), load from {info['wrk']}; cache and broker: Redis",
         f"- Latency: {settings['requests']} sequential requests on one keep-alive connection (one client) after a warm-up; "
-        f"throughput: {settings['duration']:.0f} s with eight connections.",
+        f"throughput: {settings['duration']:.0f} s with eight connections, in turns of about two seconds with the floor, "
+        "each page's share taken against the floor measured in the same turns (the floor's row: its own run).",
         "- The machine's 2 cores are shared with the load generator, PostgreSQL and other jobs: absolute times vary "
         "between runs and machines. **Figures are also given as multiples of the floor measured in the same run** "
         "(a minimal Django view rendering a 2 KB template through the same middleware), which hold far better.",
@@ -371,7 +387,7 @@ def write_report(path: Path, runs: list[DatasetRun], command: str, settings: dic
         ]
         for key, result in dataset.results.items():
             ratio = result.p50 / floor.p50
-            share = result.throughput / floor.throughput
+            share = result.throughput / result.floor_throughput
             if key == "floor":
                 lines.append(f"| {result.page.label} | {result.p50:.2f} | {result.p95:.2f} | {result.throughput:,.0f} | 1 | 100% | – | – |")
                 continue
@@ -465,13 +481,22 @@ def bench_dataset(name: str, database: str, args) -> DatasetRun:
     server = Gunicorn(database)
     results: dict[str, Result] = {}
     try:
-        for page in pages(data):
+        listed = pages(data)
+        floor_page = listed[0]
+        for page in listed:
             if args.pages and page.key not in args.pages and page.key != "floor":
                 continue
             result = measure_latency(server.port, page, data, args.requests)
-            result.throughput = measure_throughput(server.port, page, data, args.duration)
+            if page.key == "floor":
+                result.throughput = result.floor_throughput = measure_throughput(server.port, page, data, args.duration)
+            else:
+                result.throughput, result.floor_throughput = measure_throughput_in_turns(server.port, page, floor_page, data, args.duration)
             results[page.key] = result
-            print(f"  {name:5} {page.key:14} p50 {result.p50:7.2f} ms  p95 {result.p95:7.2f} ms  {result.throughput:8.0f} req/s", flush=True)
+            print(
+                f"  {name:5} {page.key:14} p50 {result.p50:7.2f} ms  p95 {result.p95:7.2f} ms  {result.throughput:8.0f} req/s"
+                f"  ({result.throughput / result.floor_throughput:.0%} of the floor's {result.floor_throughput:.0f})",
+                flush=True,
+            )
         submission = None
         if not args.pages or "submission" in args.pages:
             submission = measure_submissions(server.port, data)
