@@ -103,6 +103,9 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, checking a kept connection's health only once it has been idle (portal/db/base.py).
+        DATABASES["default"]["ENGINE"] = "portal.db"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -28,7 +28,7 @@ POSTGRES_AVAILABLE = _postgres_reachable(TEST_DATABASE_URL)
 if POSTGRES_AVAILABLE:
     import dj_database_url
 
-    DATABASES = {"default": dj_database_url.parse(TEST_DATABASE_URL)}
+    DATABASES = {"default": {**dj_database_url.parse(TEST_DATABASE_URL), "ENGINE": "portal.db"}}
 elif REQUIRE_SERVICES:
     raise RuntimeError(f"REQUIRE_SERVICES=1 but PostgreSQL is not reachable at {TEST_DATABASE_URL}")
 

@@ -78,7 +78,7 @@ def test_production_environment_uses_postgresql_redis_smtp_and_https(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
-        "engine": "django.db.backends.postgresql",
+        "engine": "portal.db",
         "name": "portal",
         "eager": False,
         "broker": "redis://redis:6379/0",
