@@ -13,9 +13,9 @@ a PL/pgSQL function, whose plans are kept for the connection's life (migration p
 import functools
 
 from allauth.account.auth_backends import AuthenticationBackend
+from django.conf import settings
 from django.contrib.auth import backends, get_user_model
 from django.core.signals import setting_changed
-from django.conf import settings
 from django.db import connections, router
 
 from .roles import role_questions

@@ -8,13 +8,12 @@ never reused: it is random, not a counter that a cache which lost it would start
 
 import uuid
 
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -77,7 +76,9 @@ def with_csrf_token(html: str, request) -> SafeString:
 # A page whose own part is kept can be kept whole, its frame (templates/base.html) included: the frame shows
 # nothing of one person but the roles in the navigation and the address asked (the language form's "next"), which
 # the key must then hold (frame_variant), the CSRF token (a placeholder, as in render_shared) and the messages
-# waiting for the person: with any, the frame is rendered around the kept part instead (page_response).
+# waiting for the person (a marker, where page_response puts this request's own).
+
+MESSAGES_MARKER = "<!-- messages of the request 5f0c2e -->"
 
 
 def frame_variant(request) -> tuple:
@@ -89,24 +90,13 @@ def frame_variant(request) -> tuple:
 
 
 def render_whole(template_name: str, context: dict, request) -> str:
-    """A whole page to keep (render_shared), without the messages waiting for the person (they stay waiting)."""
-    return render_shared(template_name, {**context, "messages": ()}, request)
+    """A whole page to keep (render_shared), with a marker where the messages waiting for a person go."""
+    return render_shared(template_name, {**context, "messages_marker": mark_safe(MESSAGES_MARKER)}, request)
 
 
-def whole_page_response(template_name: str, context: dict, page: str, request) -> HttpResponse:
-    """The page kept by render_whole() with this request's CSRF token, or, with messages waiting, the page
-    rendered for this request from the same template and context."""
-    if len(get_messages(request)):
-        return render(request, template_name, context)
-    return HttpResponse(with_csrf_token(page, request))
-
-
-def render_page(template_name: str, context: dict, content: str, request) -> tuple[str, str]:
-    """(content, the whole page around it) to keep: `template_name` shows `content` in its {{ content }}."""
-    return content, render_whole(template_name, {**context, "content": mark_safe(content)}, request)
-
-
-def page_response(template_name: str, context: dict, kept: tuple[str, str], request) -> HttpResponse:
-    """The page kept by render_page(), as whole_page_response() answers it."""
-    content, page = kept
-    return whole_page_response(template_name, {**context, "content": with_csrf_token(content, request)}, page, request)
+def page_response(page: str, request) -> HttpResponse:
+    """A page kept by render_whole(), with this request's CSRF token and the messages waiting for this person
+    (shown once, as the frame would show them)."""
+    messages = get_messages(request)
+    shown = render_to_string("base.html#messages", {"messages": messages}, request=request) if len(messages) else ""
+    return HttpResponse(with_csrf_token(page.replace(MESSAGES_MARKER, shown, 1), request))

@@ -1,7 +1,6 @@
 """Role predicates that every app uses. Roles come from data, never from flags."""
 
 import rules
-from django.conf import settings
 
 
 def _read_roles(user) -> None:

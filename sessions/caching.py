@@ -1,8 +1,8 @@
 """A session's pages kept in the cache until what they show changes: its statistics and CSU's review queue.
 
 A page's part is kept under a key that names the session by commission and number, so that a page
-served from the cache needs no query even to find its session: the session is kept with the part,
-and so are the three versions it was rendered under (sessions.statistics): the public programme's
+served from the cache needs no query even to find its session: the session's id is kept with the
+part, and so are the three versions it was rendered under (sessions.statistics): the public programme's
 (replaced by any change to a session, a commission, an organization, a side event ...), every
 session's (an umbrella body) and the session's own (its registrations and participants). The first
 two are read with the part in one round trip to the cache, and so is the session's own once the
@@ -39,10 +39,10 @@ _session_ids: dict[tuple[str, int], int] = {}
 
 def cached_part(
     kind: str, commission: str, number: int, variant: tuple, find_session: Callable[[], Session], render: Callable[[Session], object]
-) -> tuple[Session, object]:
-    """(session, part): as kept for this page of the session (`kind`, and `variant` of what else it depends on)
-    while nothing it shows has changed; otherwise the session found by find_session() (which raises Http404 for
-    none) and render(session), then kept."""
+) -> object:
+    """The part of this page of the session (`kind`, and `variant` of what else it depends on) as kept while
+    nothing it shows has changed; otherwise render(session) of the session found by find_session() (which
+    raises Http404 for none), then kept with the session's id."""
     key = part_key(kind, commission, number, *variant)
     shared = [PUBLIC_VERSION_KEY, version_key(EVERY_SESSION)]
     hint = _session_ids.get((commission, number))
@@ -51,14 +51,14 @@ def cached_part(
     versions = [found.get(name) or current_version(name) for name in shared]
     kept = found.get(key)
     if kept is not None:
-        kept_versions, session, part = kept
-        own_key = version_key(session.pk)
-        own = found.get(own_key) if session.pk == hint else None
+        kept_versions, session_id, part = kept
+        own_key = version_key(session_id)
+        own = found.get(own_key) if session_id == hint else None
         if kept_versions[:2] == versions and kept_versions[2] == (own or current_version(own_key)):
-            _session_ids[(commission, number)] = session.pk
-            return session, part
+            _session_ids[(commission, number)] = session_id
+            return part
     session = find_session()
     versions.append(current_version(version_key(session.pk)))
     part = render(session)
-    cache.set(key, (versions, session, part), PART_SECONDS)
-    return session, part
+    cache.set(key, (versions, session.pk, part), PART_SECONDS)
+    return part

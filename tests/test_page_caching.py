@@ -223,7 +223,7 @@ def test_pages_kept_whole_show_each_reader_the_navigation_of_their_roles(client,
             client.force_login(reader)
         response = client.get(address, {"page": "1"} if address == "/organizations/" else {})
         navigations.append(nav(response))
-        assert "csrf-token-of-the-request" not in response.content.decode()
+        assert ("csrf-token-of-the-request" in response.content.decode(), "messages of the request" in response.content.decode()) == (False, False)
 
     public, csu, focal_point = PUBLIC_NAV + SIGN_IN_NAV, PUBLIC_NAV + CSU_NAV + ACCOUNT_NAV, PUBLIC_NAV + FOCAL_POINT_NAV + ACCOUNT_NAV
     assert navigations == [public, csu, focal_point, public] * 2

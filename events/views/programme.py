@@ -4,21 +4,25 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers, set_response_etag
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from portal.caching import frame_variant, render_whole, whole_page_response, with_csrf_token
+from portal.caching import frame_variant, page_response, render_whole
 from sessions.models import Session
 
-from .. import calendar, caching, selectors
+from .. import caching, calendar, selectors
 from ..enums import LANGUAGE_CHOICES, EventFormat
 from ..filters import ProgrammeFilter
 from ..models import SideEvent
@@ -69,8 +73,8 @@ def programme(request, commission: str, number: int):
         page_key = caching.cache_key("programme-page", commission, number, asked, frame_variant(request))
     version, found = caching.read(session_key, programme_key, *([page_key] if page_key else []))
     session, cached, page = found[0], found[1], found[2] if page_key else None
-    if page is not None and not len(get_messages(request)):
-        response = HttpResponse(with_csrf_token(page, request))
+    if page is not None:
+        response = page_response(page, request)
         patch_vary_headers(response, ["HX-Request"])
         return response
     if session is None:
@@ -106,10 +110,12 @@ def programme(request, commission: str, number: int):
             # The same feed for programs that subscribe on a click (webcal: is how calendar links say "subscribe").
             "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
         }
-        if page_key and page is None:
+        if page_key:
             page = render_whole("events/programme.html", context, request)
             caching.keep(page_key, version, page)
-        response = whole_page_response("events/programme.html", context, page, request) if page_key else render(request, "events/programme.html", context)
+            response = page_response(page, request)
+        else:
+            response = render(request, "events/programme.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 
-from portal.caching import frame_variant, page_response, render_page
+from portal.caching import frame_variant, page_response, render_whole
 from umbrella.selectors import memberships_of_organization
 
 from .. import caching
@@ -36,7 +36,7 @@ def organization_list(request):
     # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
     results_only = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
     part = "results" if results_only else "page"
-    # The whole page is kept, frame included (portal.caching.render_page): its key holds what the frame shows.
+    # The whole page is kept, frame included (portal.caching.render_whole): its key holds what the frame shows.
     frame = None if results_only else frame_variant(request)
     key = caching.directory_key(part, request.user, request.GET, parameters=OrganizationFilter.parameters_for(request.user), frame=frame)
     version, kept = caching.read(key) if key else (None, None)
@@ -50,13 +50,14 @@ def organization_list(request):
             "sees_private_fields": rules.has_perm("organizations.see_private_fields", request.user),
         }
         html = render_to_string(f"organizations/organization_list.html#{'results' if results_only else 'content'}", context, request=request)
-        kept = html if results_only else render_page("organizations/organization_list.html", {}, html, request)
+        # Rendered by our own template above.
+        kept = html if results_only else render_whole("organizations/organization_list.html", {"content": mark_safe(html)}, request)
         if key:
             caching.keep(key, version, kept)
     if results_only:
         response = HttpResponse(mark_safe(kept))  # rendered by our own template above
     else:
-        response = page_response("organizations/organization_list.html", {}, kept, request)
+        response = page_response(kept, request)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +23,7 @@ from django_countries import countries
 
 from organizations.exports import csv_chunks, write_xlsx
 from organizations.models import OrganizationMember
-from portal.caching import frame_variant, page_response, render_page, render_shared
+from portal.caching import frame_variant, page_response, render_shared, render_whole
 from portal.middleware import staff_page
 from portal.services import log_activity
 from umbrella.models import UmbrellaBody
@@ -121,16 +122,16 @@ def review_queue(request, commission, number):
         return redirect(request.get_full_path())
     find_session = partial(_reviewed_session, request, commission, number)
     if all(name in QUEUE_PARAMETERS for name in request.GET):
-        # Kept whole, frame included (portal.caching.render_page): the address asked is part of the frame's variant.
-        session, kept = caching.cached_part("review-queue", commission, number, (frame_variant(request),), find_session, partial(_review_queue_page, request))
+        # Kept whole, frame included (portal.caching.render_whole): the address asked is part of the frame's variant.
+        page = caching.cached_part("review-queue", commission, number, (frame_variant(request),), find_session, partial(_review_queue_page, request))
     else:  # a made-up parameter must not add cache entries
-        session = find_session()
-        kept = _review_queue_page(request, session)
-    return page_response("sessions/review_queue.html", {"session": session}, kept, request)
+        page = _review_queue_page(request, find_session())
+    return page_response(page, request)
 
 
-def _review_queue_page(request, session: Session) -> tuple[str, str]:
-    return render_page("sessions/review_queue.html", {"session": session}, _review_queue_content(request, session), request)
+def _review_queue_page(request, session: Session) -> str:
+    content = mark_safe(_review_queue_content(request, session))  # our own template's
+    return render_whole("sessions/review_queue.html", {"session": session, "content": content}, request)
 
 
 # The query string of the queue's pages: its filters and the page number.

@@ -10,14 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.utils.cache import patch_cache_control
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from organizations.exports import csv_chunks, neutralise, write_xlsx
-from portal.caching import frame_variant, page_response, render_page
+from portal.caching import frame_variant, page_response, render_whole
 from portal.middleware import staff_page
 
 from .. import caching, statistics
@@ -100,17 +101,18 @@ def session_statistics(request, commission: str, number: int):
     in two variants: exact figures for those allowed to see them, suppressed ones for everyone else.
     """
     exact = rules.has_perm("sessions.view_exact_statistics", request.user)
-    # Kept whole, frame included (portal.caching.render_page), for each kind of reader.
-    session, kept = caching.cached_part(
+    # Kept whole, frame included (portal.caching.render_whole), for each kind of reader.
+    page = caching.cached_part(
         "statistics", commission, number, (exact, frame_variant(request)),
         partial(_session, commission, number),
         partial(_session_statistics_page, request),
     )  # fmt: skip
-    return page_response("sessions/statistics_session.html", {"session": session}, kept, request)
+    return page_response(page, request)
 
 
-def _session_statistics_page(request, session: Session) -> tuple[str, str]:
-    return render_page("sessions/statistics_session.html", {"session": session}, _session_statistics_body(request, session), request)
+def _session_statistics_page(request, session: Session) -> str:
+    content = mark_safe(_session_statistics_body(request, session))  # our own template's
+    return render_whole("sessions/statistics_session.html", {"session": session, "content": content}, request)
 
 
 def _session_statistics_body(request, session: Session) -> str:
