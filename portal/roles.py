@@ -28,14 +28,11 @@ class Roles:
 def roles_of(user) -> Roles:
     """The person's roles, read from the database once per user object (that is, once per request).
 
-    A signed-in person's user object comes with its roles already read (portal.backends); any other
-    has the three roles, and whether it has MFA, read in one query here, with the same questions as
-    portal.rules asks one by one (and which it then finds answered on the user object).
+    A signed-in person's user object comes with its roles already read (portal.backends); for any
+    other, the first role asked reads them all, and whether it has MFA, in one query (read_roles).
     """
     if not user.is_authenticated:
         return Roles()
-    if any(getattr(user, name, None) is None for name in _ROLE_ATTRIBUTES):
-        read_roles(user)
     return Roles(
         csu_staff=portal_rules.is_csu_staff(user),
         coordinator=portal_rules.is_coordinator(user),
@@ -59,10 +56,8 @@ def role_questions() -> dict:
     }
 
 
-_ROLE_ATTRIBUTES = ("_is_csu_staff", "_is_coordinator", "_is_focal_point")
-
-
 def read_roles(user) -> None:
+    """Answer on the user object, in one query, every question of role_questions() not answered yet."""
     questions = role_questions()
     found = get_user_model()._default_manager.filter(pk=user.pk).values_list(*questions.values()).first()
     for name, value in zip(questions, found or (False,) * len(questions), strict=True):
@@ -73,8 +68,6 @@ def read_roles(user) -> None:
 def has_mfa(user) -> bool:
     if not user.is_authenticated:
         return False
-    cached = getattr(user, "_has_mfa", None)
-    if cached is None:
-        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        user._has_mfa = cached
-    return cached
+    if getattr(user, "_has_mfa", None) is None:
+        read_roles(user)
+    return user._has_mfa

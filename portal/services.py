@@ -79,10 +79,7 @@ def notify(
     Side effects, in order: renders the e-mail, writes a pending Notification row in
     the caller's transaction, and, once that transaction commits, enqueues its delivery.
     """
-    notification = _rendered_notification(recipient, template, context, language=language)
-    notification.save(force_insert=True)
-    transaction.on_commit(partial(enqueue_delivery, notification.pk))
-    return notification
+    return _write_and_enqueue(_rendered_notification(recipient, template, context, language=language))
 
 
 def notify_all(people: Iterable[User], template: str, context: Mapping[str, Any] | None = None) -> list[Notification]:
@@ -139,10 +136,16 @@ def queue_email(
     subject: str, body_text: str, body_html: str = "",
 ) -> Notification:
     """Write an already rendered e-mail to the outbox and enqueue it after commit."""
-    notification = _pending_email(
-        to_email=to_email, recipient=recipient, kind=kind, language=language,
-        subject=subject, body_text=body_text, body_html=body_html,
+    return _write_and_enqueue(
+        _pending_email(
+            to_email=to_email, recipient=recipient, kind=kind, language=language,
+            subject=subject, body_text=body_text, body_html=body_html,
+        )
     )
+
+
+def _write_and_enqueue(notification: Notification) -> Notification:
+    """Write the pending notification in the caller's transaction; enqueue its delivery once that commits."""
     notification.save(force_insert=True)
     transaction.on_commit(partial(enqueue_delivery, notification.pk))
     return notification

@@ -464,16 +464,15 @@ def _save_locked(
         registration.status = RegistrationStatus.ENDORSED if new_channel == Channel.UMBRELLA else RegistrationStatus.SUBMITTED
         registration.changed_after_approval = True
         registration.submitted_at = timezone.now()
-        if write_row:
-            registration.save()
+    if write_row:
+        registration.save()
+    if was_approved:
         log_activity(
             "sessions.registration.changed_after_approval", actor=by, target=registration,
             old={"status": RegistrationStatus.APPROVED}, new={"status": registration.status, **summary},
         )
         notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, by, "changed"))
     else:
-        if write_row:
-            registration.save()
         log_activity("sessions.registration.saved", actor=by, target=registration, new=summary)
     saved = [participant for pk, participant in existing.items() if pk not in remove] + new_participants
     return sorted(saved, key=lambda participant: (participant.position, participant.pk))

@@ -58,25 +58,26 @@ def programme(request, commission: str, number: int):
 
     The session, the list of events and the filters' fields (the page's costly parts, the same for everyone)
     are cached until the programme changes (events.caching), and so is the whole page for each frame (the roles
-    in its navigation and the address asked: portal.caching.frame_variant), all read in one round trip.
+    in its navigation and the address asked: portal.caching.frame_variant).
     """
     has_filters = any(request.GET.values())
     # Only the filters' own parameters make a different list: anything else must not add cache entries.
     asked = sorted((name, value) for name in ProgrammeFilter.base_filters for value in request.GET.getlist(name) if value)
     # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
     results_only = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
-    session_key = caching.cache_key("session", commission, number)
-    programme_key = caching.cache_key("programme", commission, number, asked)
-    # The whole page too, frame included (portal.caching.render_whole), when the address holds nothing but filters.
+    # The whole page too, frame included (portal.caching.render_whole), when the address holds nothing but filters:
+    # read first and alone, so that a page served whole does not also fetch the parts it was made of.
     page_key = None
     if not results_only and all(name in ProgrammeFilter.base_filters for name in request.GET):
         page_key = caching.cache_key("programme-page", commission, number, asked, frame_variant(request))
-    version, found = caching.read(session_key, programme_key, *([page_key] if page_key else []))
-    session, cached, page = found[0], found[1], found[2] if page_key else None
-    if page is not None:
-        response = page_response(page, request)
-        patch_vary_headers(response, ["HX-Request"])
-        return response
+        _version, (page,) = caching.read(page_key)
+        if page is not None:
+            response = page_response(page, request)
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+    session_key = caching.cache_key("session", commission, number)
+    programme_key = caching.cache_key("programme", commission, number, asked)
+    version, (session, cached) = caching.read(session_key, programme_key)
     if session is None:
         session = _session(commission, number)
         caching.keep(session_key, version, session)

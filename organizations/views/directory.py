@@ -29,9 +29,8 @@ ORGANIZATIONS_PER_PAGE = 25
 def organization_list(request):
     """The directory, searched and filtered by the query string.
 
-    Its content (the filter form and the results: the page's costly part) is cached per kind of
-    reader, language and query string until what it shows changes (organizations.caching); the
-    page around it is not, as it names the person signed in.
+    The whole page is cached per kind of reader, language, query string and frame until what it
+    shows changes (organizations.caching, portal.caching.frame_variant); htmx's results alone apart.
     """
     # htmx asks for the results only; a history restore (back button, cache miss) wants the page.
     results_only = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")

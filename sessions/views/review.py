@@ -109,9 +109,9 @@ def status_counts(queue) -> list[tuple[str, str, int]]:
 def review_queue(request, commission, number):
     """A session's registrations for CSU: counts per status, filters, and approving several at once.
 
-    What the page lists is cached with its session per query string until a registration, a participant,
-    an organization or a body changes (sessions.caching); the CSRF token of the approval form is put in
-    for each request.
+    The whole page is cached per query string and frame until a registration, a participant, an
+    organization, a session or a body changes (sessions.caching); the CSRF token of the approval form
+    and any messages are put in for each request (portal.caching.page_response).
     """
     if not rules.has_perm("sessions.review_registrations", request.user):
         raise Http404

@@ -97,8 +97,8 @@ def _session_tables(request, session: Session) -> tuple[statistics.SessionStatis
 def session_statistics(request, commission: str, number: int):
     """One session's figures and the sentence CSU writes; exact gender and nationality counts for CSU only.
 
-    The figures' part of the page is cached with its session until what it counts changes (sessions.caching),
-    in two variants: exact figures for those allowed to see them, suppressed ones for everyone else.
+    The whole page is cached until what it counts changes (sessions.caching), per frame and in two variants:
+    exact figures for those allowed to see them, suppressed ones for everyone else.
     """
     exact = rules.has_perm("sessions.view_exact_statistics", request.user)
     # Kept whole, frame included (portal.caching.render_whole), for each kind of reader.
