@@ -25,11 +25,12 @@ CSRF_SECRET = "benchcsrfsecret0123456789abcdefg"  # 32 characters: Django accept
 
 def session_cookie(user) -> str:
     """A logged-in session for `user`, as the login view would store it."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[1]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -108,9 +109,8 @@ def cleanup() -> dict:
 
     from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
-    from django.contrib.sessions.models import Session as LoginSession
 
-    from portal.models import ActivityLog, Notification, User
+    from portal.models import ActivityLog, LoginSession, Notification, User
     from sessions.models import Registration
 
     users = User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}")
@@ -128,8 +128,8 @@ def cleanup() -> dict:
 
 def export() -> dict:
     """Every organization as CSV and as XLSX, as CSU's export builds them: time, then memory growth."""
-    from django.contrib.auth.models import Group
     from django.conf import settings
+    from django.contrib.auth.models import Group
     from django.http import QueryDict
 
     from organizations.exports import csv_chunks, organization_rows, write_xlsx

@@ -15,7 +15,6 @@ DEBUG = False
 ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": BENCH_REDIS_URL}}
 # Notifications are handed to a broker, as in production; no worker consumes them during the run
 # (the runner empties the queue afterwards).

@@ -8,6 +8,7 @@ Building that query with the ORM (four subqueries) costs more than running it, o
 so its SQL is built once per process and database and run as a raw query with the person's id. On
 PostgreSQL, planning the four subqueries cost more than running them too: there the roles come from
 a PL/pgSQL function, whose plans are kept for the connection's life (migration portal.0004).
+There a request's person usually comes read with its session, in the same query (portal.login_sessions).
 """
 
 import functools
@@ -18,6 +19,7 @@ from django.contrib.auth import backends, get_user_model
 from django.core.signals import setting_changed
 from django.db import connections, router
 
+from .login_sessions import current_session
 from .roles import role_questions
 
 # Stands for the person's id while the SQL is built: no real id is negative.
@@ -56,6 +58,10 @@ setting_changed.connect(_forget_sql, dispatch_uid="portal.backends.forget_sql")
 
 class RolesWithUserMixin:
     def get_user(self, user_id):
+        session = current_session.get()
+        user = session.user_read_with_session(user_id) if session is not None else None
+        if user is not None:  # read with the session, in the same query (portal.login_sessions)
+            return user if self.user_can_authenticate(user) else None
         user_model = get_user_model()
         alias = router.db_for_read(user_model)
         sql, parameters, position, names = _user_with_roles_sql(alias)

@@ -162,8 +162,8 @@ def test_undelivered_page_says_so_when_everything_was_delivered(client, csu):
 
 def test_undelivered_page_queries_do_not_grow_with_the_rows(client, csu, failed, django_assert_num_queries, smtp, person):
     client.get(reverse("undelivered_notifications"))
-    # session, the user with its roles and MFA (portal.backends), the count, the page's e-mails
-    with django_assert_num_queries(4) as one:
+    # the login session with the user, its roles and MFA (portal.login_sessions), the count, the page's e-mails
+    with django_assert_num_queries(3) as one:
         client.get(reverse("undelivered_notifications"))
     smtp.replies["ana@example.test"] = (550, "No")
     for _ in range(5):

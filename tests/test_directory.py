@@ -576,10 +576,10 @@ LIST_PARAMS = {"q": "organization", "regional_group": "african", "thematic_area"
         # the thematic area asked for, count, rows, their thematic areas, the thematic areas and
         # the umbrella bodies offered
         ("public", 6),
-        # + session, the user with its roles (portal.backends)
-        ("csu", 8),
+        # + the login session with the user and its roles (portal.login_sessions)
+        ("csu", 7),
         # the same: the person's own organizations are a subquery of the count and the rows
-        ("focal point", 8),
+        ("focal point", 7),
     ],
 )
 def test_directory_query_count_is_the_same_for_1_and_50_rows(client, csu_officer, focal_points, django_assert_num_queries, who, queries):
@@ -606,10 +606,11 @@ def test_directory_query_count_is_the_same_for_1_and_50_rows(client, csu_officer
     ("who", "queries"),
     [
         ("public", 3),  # organization, its thematic areas, its umbrella memberships
-        # + session, the user with its roles (portal.backends), whether the person is a focal point of it, history
-        ("csu", 7),
-        # + session, the user with its roles (portal.backends), whether the person is a focal point of it
-        ("focal point", 6),
+        # + the login session with the user and its roles (portal.login_sessions), whether the person is a focal
+        # point of it, history
+        ("csu", 6),
+        # + the login session with the user and its roles (portal.login_sessions), whether the person is a focal point of it
+        ("focal point", 5),
     ],
 )
 def test_detail_query_count_does_not_grow_with_thematic_areas_or_history(

@@ -108,12 +108,12 @@ def test_navigation_query_count_is_one_for_the_roles_at_1_and_many_memberships(
     person = focal_points["a"]
     client.force_login(person)
     client.get(DIRECTORY)
-    with django_assert_num_queries(2):  # session, the user with its roles (portal.backends)
+    with django_assert_num_queries(1):  # the login session with the user and its roles (portal.login_sessions)
         one = client.get(DIRECTORY)
     OrganizationMember.objects.create(organization=organizations["b"], user=person)
     Coordinator.objects.create(body=bodies["alliance"], user=person)
     client.get(DIRECTORY)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         many = client.get(DIRECTORY)
 
     assert (nav(one), nav(many)) == (PUBLIC_NAV + FOCAL_POINT_NAV + ACCOUNT_NAV,) * 2

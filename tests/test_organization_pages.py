@@ -754,14 +754,14 @@ def test_removing_someone_who_is_not_a_focal_point_names_no_one(client, organiza
 def test_members_page_query_count_does_not_grow_with_rows(client, organizations, focal_points, django_assert_num_queries):
     client.force_login(focal_points["a"])
     services.request_to_join(organizations["a"], by=make_user("first@example.test"))
-    # session, the user with its roles (portal.backends), organization, is focal point, focal points, requests
-    with django_assert_num_queries(6):
+    # the login session with the user and its roles (portal.login_sessions), organization, is focal point, focal points, requests
+    with django_assert_num_queries(5):
         client.get("/organizations/hra/members/")
     for number in range(5):
         person = make_user(f"colleague{number}@example.test")
         OrganizationMember.objects.create(organization=organizations["a"], user=person)
         services.request_to_join(organizations["a"], by=make_user(f"asker{number}@example.test"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get("/organizations/hra/members/")
 
 
@@ -1036,11 +1036,11 @@ def test_review_queue_query_count_does_not_grow_with_rows(client, csu, focal_poi
         services.update_organization(verified, by=verified.members.get().user, data={"name": f"Renamed {number}"})
 
     add_waiting(0)
-    # session, the user with its roles and MFA (portal.backends), organizations waiting, their focal points,
+    # the login session with the user, its roles and MFA (portal.login_sessions), organizations waiting, their focal points,
     # what CSU asked, changes
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get("/organizations/review/")
     for number in range(1, 6):
         add_waiting(number)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get("/organizations/review/")

@@ -40,7 +40,7 @@ def representatives(response) -> str:
 def test_review_queue_kept_shows_a_decision_at_once(client, queue, csu_officer, django_assert_num_queries):
     sign_in(client, csu_officer)
     client.get(QUEUE)
-    with django_assert_num_queries(2):  # session, the user with its roles: the rest is kept
+    with django_assert_num_queries(1):  # the login session with the user and its roles: the rest is kept
         assert queue_rows(client.get(QUEUE))[1][-2] == "Submitted to the Civil Society Unit"
 
     client.post(QUEUE, {"action": "bulk_approve", "ids": [queue["prn"].pk]})
@@ -96,7 +96,7 @@ def test_review_queue_kept_carries_each_requests_own_csrf_token(queue, csu_offic
 def test_review_queue_keeps_nothing_for_a_made_up_parameter(client, queue, csu_officer, django_assert_num_queries):
     sign_in(client, csu_officer)
     client.get(QUEUE, {"utm_source": "mail"})
-    with django_assert_num_queries(7):  # rendered again: session, user, the session, the rows, counts, bodies, countries
+    with django_assert_num_queries(6):  # rendered again: login session with user, the session, the rows, counts, bodies, countries
         response = client.get(QUEUE, {"utm_source": "mail"})
     assert len(queue_rows(response)) == 6
 

@@ -118,13 +118,13 @@ def test_home_with_nothing_to_do_has_an_empty_state(client, csu_officer):
 def test_home_query_count_does_not_grow_with_sessions(client, commissions, focal_points, django_assert_num_queries):
     client.force_login(focal_points["a"])
     make_session(commissions["cnd"], 70, dt.date(2027, 3, 15))
-    # session, the user with its roles (portal.backends), pending umbrella applications, member organizations, their side
+    # the login session with the user and its roles (portal.login_sessions), pending umbrella applications, member organizations, their side
     # events to act on, their registrations, open sessions, upcoming sessions
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get("/")
     for number in range(71, 76):
         make_session(commissions["cnd"], number, dt.date(2027 + number - 70, 3, 15))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get("/")
 
 

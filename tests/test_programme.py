@@ -427,8 +427,8 @@ def test_programme_is_the_same_for_everyone(client, events, outsider, youth, csu
     [
         # session; events and their themes, speakers and confirmed co-organizers; the rooms and themes offered
         ("anonymous", 7),
-        # + the session, the user with its roles (portal.backends)
-        ("focal point", 9),
+        # + the login session with the user and its roles (portal.login_sessions)
+        ("focal point", 8),
     ],
 )
 def test_programme_query_count_does_not_grow_with_events(
@@ -561,7 +561,7 @@ def test_event_page_is_the_same_for_everyone(client, events, outsider, youth, cs
     assert main(response) == expected
 
 
-@pytest.mark.parametrize(("who", "queries"), [("anonymous", 4), ("focal point", 6)])
+@pytest.mark.parametrize(("who", "queries"), [("anonymous", 4), ("focal point", 5)])
 def test_event_page_query_count_does_not_grow_with_speakers_themes_or_co_organizers(
     client, cnd70, rooms, slots, focal_points, thematic_areas, django_assert_num_queries, who, queries
 ):

@@ -110,13 +110,13 @@ def submission(organization_number: int, people: int) -> dict:
     return form_data(rows, submit="1", accreditation_letter=letter())
 
 
-# The login session and the person with their roles; the registration (with session, organization, body,
+# The login session with the person and their roles (one query); the registration (with session, organization, body,
 # decider) and the view permission (no row of the form claims a saved participant: the view does not read them);
 # then, saved and submitted in one transaction: the lock, the registration again with its session, commission,
 # organization, body and window, the participants under the lock, the new participants in one insert, the save's
 # log, the duplicate check, one UPDATE of the registration for the save and the submission, the submission's log,
 # the focal points and their notifications in one insert. Nothing grows with the number of participants.
-SUBMISSION_QUERIES = 16
+SUBMISSION_QUERIES = 15
 
 
 @pytest.mark.parametrize("people", [1, 3, 5])

@@ -49,9 +49,9 @@ def sign_in(client, user):
     ("who", "cached_queries"),
     [
         ("public", 0),
-        # session, the user with its roles (portal.backends)
-        ("csu", 2),
-        ("focal point", 2),
+        # the login session with the user and its roles (portal.login_sessions)
+        ("csu", 1),
+        ("focal point", 1),
     ],
 )
 def test_directory_cached_costs_no_query_of_its_own_at_1_and_many_rows(
@@ -256,7 +256,7 @@ def test_profile_signed_in_is_never_the_publics_nor_cached(client, csu_officer, 
     assert ("+254 20 000 0000" in public, "Edit profile" in public) == (False, False)
     assert ("+254 20 000 0000" in own, "Edit profile" in own) == (True, True)
     assert "For the Civil Society Unit" in text(staff)
-    assert staff_second == staff_first == 7  # the user comes with its roles (portal.backends)
+    assert staff_second == staff_first == 6  # the user comes with the session and its roles (portal.login_sessions)
     assert "For the Civil Society Unit" not in text(client.get("/organizations/hra/"))
 
 

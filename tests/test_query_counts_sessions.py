@@ -258,15 +258,16 @@ def test_review_queue_query_count_at_one_and_many_rows_on_second_visit(client, r
     add_registrations(review_session, 1, 3)
     sign_in(client, csu_officer)
     client.get(QUEUE)
-    # session, the user with its roles and MFA (portal.backends); the session and the page's content are kept (sessions.caching)
-    with django_assert_num_queries(2):
+    # the login session with the user, its roles and MFA (portal.login_sessions); the session and the page's content
+    # are kept (sessions.caching)
+    with django_assert_num_queries(1):
         response = client.get(QUEUE)
     assert len(queue_rows(response)) == 1
 
     add_registrations(review_session, 120, 3, first=1)
     statistics.forget_statistics(review_session.pk)  # bulk inserts send no signal
     client.get(QUEUE)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         response = client.get(QUEUE)
     assert len(queue_rows(response)) == 50
 

@@ -1195,8 +1195,8 @@ def test_my_registrations_pages_over_fifty(client, now, commissions, organizatio
 
 def test_my_registrations_query_count_does_not_grow(client, now, draft, commissions, organizations, focal_points, django_assert_num_queries):
     sign_in(client, focal_points["a"])
-    # session, the user with its roles (portal.backends), count, page of registrations
-    with django_assert_num_queries(4):
+    # the login session with the user and its roles (portal.login_sessions), count, page of registrations
+    with django_assert_num_queries(3):
         client.get("/sessions/registrations/")
     for number in range(1, 6):
         session = Session.objects.create(
@@ -1208,7 +1208,7 @@ def test_my_registrations_query_count_does_not_grow(client, now, draft, commissi
             Participant(registration=registration, family_name=f"P{n}", given_names="A", gender="male", nationality="KE", email="p@example.org")
             for n in range(3)
         )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/sessions/registrations/")
 
 
@@ -1235,9 +1235,9 @@ def test_registration_page_query_count_does_not_grow(
         client.get(url("detail", submitted))
 
 
-# session, the user with its roles and MFA (portal.backends), registration, is a focal point of it,
+# the login session with the user, its roles and MFA (portal.login_sessions), registration, is a focal point of it,
 # bodies the person coordinates, participants, timeline
-QUERIES = {"focal point": 7, "coordinator": 7, "csu": 7}
+QUERIES = {"focal point": 6, "coordinator": 6, "csu": 6}
 
 
 def test_returned_registration_form_shows_what_csu_asks_and_can_be_submitted_again(client, prn_registration, focal_points, csu_officer):

@@ -441,10 +441,10 @@ def add_registrations(session, count: int, participants_each: int, *, first: int
 def test_review_queue_query_count_does_not_grow_with_registrations(client, now, session, csu_officer, django_assert_num_queries):
     add_registrations(session, 3, 6)
     sign_in(client, csu_officer)
-    # session, the user with its roles and MFA (portal.backends), the session, the filter's countries, the counts per
+    # the login session with the user, its roles and MFA (portal.login_sessions), the session, the filter's countries, the counts per
     # status (their total is the unfiltered page's count), the page's rows, the umbrella bodies offered by the filter;
     # the page's content is then kept with its session until a registration changes (sessions.caching)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(QUEUE)
     assert len(queue_rows(response)) == 3
     add_registrations(session, 497, 6, first=3)
@@ -452,7 +452,7 @@ def test_review_queue_query_count_does_not_grow_with_registrations(client, now, 
     assert (session.registrations.count(), Participant.objects.filter(registration__session=session).count()) == (500, 3000)
 
     # The same queries: the page is read again at 500 registrations.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(QUEUE)
 
     assert len(queue_rows(response)) == 50
@@ -1063,9 +1063,9 @@ def test_endorsement_queue_without_registrations_says_so(client, bodies, coordin
 def test_endorsement_queue_query_count_does_not_grow_with_rows(client, now, session, organizations, bodies, coordinators, django_assert_num_queries):
     make_registration(session, organizations["a"], RegistrationStatus.AWAITING_ENDORSEMENT, body=bodies["vngoc"])
     sign_in(client, coordinators["vngoc"])
-    # session, the user with its roles and MFA (portal.backends), the body, the person's coordinated bodies,
+    # the login session with the user, its roles and MFA (portal.login_sessions), the body, the person's coordinated bodies,
     # the page's count, the person's organizations, the page's rows, the count awaiting
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get("/umbrella/vngoc/endorsements/")
     assert endorsement_sections(response) == (["Harm Reduction Alliance (HRA)"], [])
     for number in range(8):
@@ -1075,7 +1075,7 @@ def test_endorsement_queue_query_count_does_not_grow_with_rows(client, now, sess
         )
         make_participant(registration, "Person", f"Number {number}")
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get("/umbrella/vngoc/endorsements/")
 
     assert [len(names) for names in endorsement_sections(response)] == [5, 4]

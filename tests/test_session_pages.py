@@ -622,12 +622,12 @@ def test_session_page_query_count_for_a_focal_point_is_fixed(client, cnd_70, com
     OrganizationMember.objects.create(organization=organizations["b"], user=focal_points["a"])
     Registration.objects.create(session=cnd_70, organization=organizations["a"], status=RegistrationStatus.DRAFT)
     client.force_login(focal_points["a"])
-    # the session, login session, the user with its roles (portal.backends), own registrations,
+    # the session, the login session with the user and its roles (portal.login_sessions), own registrations,
     # organizations still to register
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get("/sessions/cnd/70/")
     Registration.objects.create(session=cnd_70, organization=organizations["b"], status=RegistrationStatus.DRAFT)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         page = text(client.get("/sessions/cnd/70/"))
     assert page.count("Registration of ") == 2
 

@@ -1143,7 +1143,7 @@ def test_my_applications_pages_over_fifty(client, now, commissions, organization
 
 def test_my_applications_query_count_does_not_grow(client, now, draft, commissions, organizations, focal_points, django_assert_num_queries):
     sign_in(client, focal_points["b"])
-    # session, the user with its roles (portal.backends), count, page of events, the person's organizations,
+    # the login session with the user and its roles (portal.login_sessions), count, page of events, the person's organizations,
     # their co-organizer rows
     with django_assert_num_queries(MY_APPLICATIONS_QUERIES):
         client.get(MINE)
@@ -1160,7 +1160,7 @@ def test_my_applications_query_count_does_not_grow(client, now, draft, commissio
     assert response.content.decode().count("your confirmation is awaited") == 6
 
 
-MY_APPLICATIONS_QUERIES = 6
+MY_APPLICATIONS_QUERIES = 5
 
 
 @pytest.mark.parametrize("viewer", ["lead", "co-organizer", "csu"])
@@ -1183,10 +1183,10 @@ def test_application_page_query_count_does_not_grow(
         client.get(url("detail", submitted))
 
 
-# session, the user with its roles and MFA (portal.backends), event, focal point of the lead organizer, speakers,
+# the login session with the user, its roles and MFA (portal.login_sessions), event, focal point of the lead organizer, speakers,
 # co-organizers, which of them the person answers for, themes, timeline; a co-organizer's focal point and CSU:
 # + focal point of a co-organizer.
-DETAIL_QUERIES = {"lead": 9, "co-organizer": 10, "csu": 10}
+DETAIL_QUERIES = {"lead": 8, "co-organizer": 9, "csu": 9}
 
 
 # --- In a real browser ---------------------------------------------------------------------------

@@ -441,9 +441,9 @@ def add_applications(session, count, *, first=0):
     )
 
 
-# session, the user with its roles and MFA (portal.backends), the session, the page's count,
+# the login session with the user, its roles and MFA (portal.login_sessions), the session, the page's count,
 # the page's rows (with their number and speakers counted in SQL), the counts per status
-QUEUE_QUERIES = 6
+QUEUE_QUERIES = 5
 
 
 def test_review_queue_query_count_does_not_grow_with_applications(client, session, csu_officer, django_assert_num_queries):
@@ -1061,9 +1061,9 @@ def add_grid(session, *, days: int, times: list[tuple[str, str]], rooms: int, ev
     )
 
 
-# session, the user with its roles and MFA (portal.backends), the session, its slots, the rooms at its venue,
-# its accepted events
-SCHEDULE_QUERIES = 6
+# the login session with the user, its roles and MFA (portal.login_sessions), the session, its slots, the rooms
+# at its venue, its accepted events
+SCHEDULE_QUERIES = 5
 
 
 def test_schedule_grid_query_count_does_not_grow_with_events_rooms_or_slots(client, commissions, csu_officer, django_assert_num_queries):
@@ -1183,9 +1183,9 @@ def test_rooms_page_without_rooms_says_so_and_offers_the_sessions_venues(client,
     ]
 
 
-# session, the user with its roles and MFA (portal.backends), the sessions' venues, the rooms with their
+# the login session with the user, its roles and MFA (portal.login_sessions), the sessions' venues, the rooms with their
 # scheduled events counted
-ROOMS_QUERIES = 4
+ROOMS_QUERIES = 3
 
 
 def test_rooms_page_query_count_does_not_grow_with_rooms(client, grid_setup, csu_officer, django_assert_num_queries):

@@ -669,9 +669,9 @@ def test_body_participation_page_fixed_number_of_queries(client, today, commissi
             UmbrellaMembership.objects.create(organization=organization, body=bodies["vngoc"], status=MembershipStatus.ACTIVE)
     client.get("/umbrella/vngoc/participation/")  # the session and MFA checks settle
 
-    # session, the user with its roles and MFA (portal.backends), the body, the person's coordinated bodies,
+    # the login session with the user, its roles and MFA (portal.login_sessions), the body, the person's coordinated bodies,
     # the figures per session, the organizations, the body's commissions
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get("/umbrella/vngoc/participation/")
 
     assert len(table_rows(text(response), "sessions")) == sessions_count + 1

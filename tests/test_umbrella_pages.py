@@ -956,10 +956,10 @@ def test_dashboard_query_count_does_not_grow_with_rows(
     make_membership(organizations["a"], bodies["alliance"], categories["full"])
     make_membership(organizations["b"], bodies["alliance"], categories["associate"], MembershipStatus.APPLIED)
     sign_in(client, coordinators["alliance"])
-    # session, the user with its roles and MFA (portal.backends), the body, the person's coordinated bodies,
+    # the login session with the user, its roles and MFA (portal.login_sessions), the body, the person's coordinated bodies,
     # pending applications, their focal points, the body's coordinators, the filter's countries,
     # the members' count, the categories offered by the filter, the members' page, their upcoming participation
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get("/umbrella/alliance/manage/")
     assert (pending_names(response), member_names(response)) == (["Prison Reform Network"], ["Harm Reduction Alliance"])
     for number in range(5):
@@ -969,7 +969,7 @@ def test_dashboard_query_count_does_not_grow_with_rows(
         applicant = make_organization(f"Applicant {number}", f"A{number}", f"applicant-{number}", "PE")
         OrganizationMember.objects.create(organization=applicant, user=make_user(f"focal{number}@applicant.test"))
         make_membership(applicant, bodies["alliance"], categories["full"], MembershipStatus.APPLIED)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get("/umbrella/alliance/manage/")
     assert (len(pending_names(response)), len(member_names(response))) == (6, 6)
 
