@@ -167,7 +167,7 @@ def test_the_applications_clock_decides_whether_a_session_has_expired(client, fo
     assert signed_in_as(client.get(MINE)) is None
 
 
-def test_the_migration_carries_live_sessions_over_with_their_person(client, focal_points, outsider):
+def test_the_migration_moves_live_sessions_over_with_their_person(client, focal_points, outsider):
     migration = importlib.import_module("portal.migrations.0005_login_session")
     old = DjangoSessionStore()
     old["_auth_user_id"] = str(focal_points["a"].pk)
@@ -189,6 +189,7 @@ def test_the_migration_carries_live_sessions_over_with_their_person(client, foca
 
     carried = dict(LoginSession.objects.values_list("session_key", "user_id"))
     assert carried == {old.session_key: focal_points["a"].pk, anonymous.session_key: None, gone.session_key: None}
+    assert DjangoSession.objects.count() == 0  # no copy left behind, that nothing would expire
     client.cookies[settings.SESSION_COOKIE_NAME] = old.session_key
     assert signed_in_as(client.get(MINE)) == focal_points["a"].email
 
