@@ -9,7 +9,7 @@ read from the database.
 Django still decides who is signed in (django.contrib.auth.get_user): the session's backend, the
 person's id, the session's hash of the password, the person being active. The person read with the
 session is only handed to the backend in place of its own query for the same id, during that call
-(AuthenticationMiddleware). Elsewhere than PostgreSQL the session is read alone, as Django does.
+(AuthenticationMiddleware). Elsewhere than PostgreSQL (SQLite) the same query is built by the ORM.
 """
 
 import functools
@@ -41,23 +41,43 @@ class SessionStore(db.SessionStore):
 
     def load(self):
         alias = router.db_for_read(self.model)
-        if connections[alias].vendor != "postgresql":
-            return super().load()
-        sql, user_fields, role_names = _session_with_user_sql(alias)
-        with connections[alias].cursor() as cursor:
-            # The application's clock decides whether the session has expired, as Django's does.
-            cursor.execute(sql, {"key": self.session_key, "now": timezone.now(), "staff_group": settings.CSU_STAFF_GROUP})
-            row = cursor.fetchone()
-        if row is None:  # none, or expired
+        # The application's clock decides whether the session has expired, as Django's does.
+        if connections[alias].vendor == "postgresql":
+            session_data, user, roles = self._read_with_function(alias)
+        else:
+            session_data, user, roles = self._read_with_orm(alias)
+        if session_data is None:  # none, or expired
             self._session_key = None
             return {}
-        session_data, user_values, role_values = row[0], row[1 : 1 + len(user_fields)], row[1 + len(user_fields) :]
-        if user_values[0] is not None:
-            user = get_user_model().from_db(alias, user_fields, user_values)
-            for name, value in zip(role_names, role_values, strict=True):
+        if user is not None:
+            for name, value in roles.items():
                 setattr(user, name, bool(value))
             self._read_user = user
         return self.decode(session_data)
+
+    def _read_with_function(self, alias: str) -> tuple:
+        sql, user_fields, role_names = _session_with_user_sql(alias)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, {"key": self.session_key, "now": timezone.now(), "staff_group": settings.CSU_STAFF_GROUP})
+            row = cursor.fetchone()
+        if row is None:
+            return None, None, {}
+        user_values = row[1 : 1 + len(user_fields)]
+        user = get_user_model().from_db(alias, user_fields, user_values) if user_values[0] is not None else None
+        return row[0], user, dict(zip(role_names, row[1 + len(user_fields) :], strict=True))
+
+    def _read_with_orm(self, alias: str) -> tuple:
+        questions = role_questions(person="user_id")
+        found = (
+            self.model.objects.using(alias)
+            .select_related("user")
+            .annotate(**{f"read{name}": question for name, question in questions.items()})
+            .filter(session_key=self.session_key, expire_date__gt=timezone.now())
+            .first()
+        )
+        if found is None:
+            return None, None, {}
+        return found.session_data, found.user, {name: getattr(found, f"read{name}") for name in questions}
 
     def user_read_with_session(self, user_id):
         """The person this session's query read, if it is the one with this id; else None."""

@@ -41,18 +41,19 @@ def roles_of(user) -> Roles:
 
 
 # Where portal.rules and has_mfa keep each answer on the user object, and the question that answers it.
-def role_questions() -> dict:
-    """{attribute: Exists(...)} about the user in the query's row (OuterRef("pk")): a user query annotated
-    with these reads the three roles and whether the person has set up TOTP along with the person."""
+def role_questions(person: str = "pk") -> dict:
+    """{attribute: Exists(...)} about the user whose id is the query's `person` column (OuterRef): a user query
+    annotated with these reads the three roles and whether the person has set up TOTP along with the person
+    (a session query too, with person="user_id")."""
     from organizations.models import OrganizationMember
     from umbrella.models import Coordinator
 
     groups = get_user_model().groups.through
     return {
-        "_is_csu_staff": Exists(groups.objects.filter(user_id=OuterRef("pk"), group__name=settings.CSU_STAFF_GROUP)),
-        "_is_coordinator": Exists(Coordinator.objects.filter(user_id=OuterRef("pk"))),
-        "_is_focal_point": Exists(OrganizationMember.objects.filter(user_id=OuterRef("pk"))),
-        "_has_mfa": Exists(Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)),
+        "_is_csu_staff": Exists(groups.objects.filter(user_id=OuterRef(person), group__name=settings.CSU_STAFF_GROUP)),
+        "_is_coordinator": Exists(Coordinator.objects.filter(user_id=OuterRef(person))),
+        "_is_focal_point": Exists(OrganizationMember.objects.filter(user_id=OuterRef(person))),
+        "_has_mfa": Exists(Authenticator.objects.filter(user_id=OuterRef(person), type=Authenticator.Type.TOTP)),
     }
 
 
