@@ -154,7 +154,7 @@ def duplicate_pairs(*, limit: int = 200, engine: str | None = None) -> list[Dupl
     if _has_trigram_index(engine):
         with transaction.atomic(), connection.cursor() as cursor:
             # The % operator uses the trigram index on search_names; the threshold is set for this query only.
-            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [NAME_SIMILARITY])
+            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(NAME_SIMILARITY)])
             cursor.execute(
                 """
                 SELECT a.id, b.id, similarity(a.name, b.name)

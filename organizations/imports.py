@@ -485,11 +485,11 @@ def _similar_names(names: dict[int, str]) -> tuple[dict[int, list[tuple[int, flo
             with transaction.atomic(), connection.cursor() as cursor:
                 # The index's own threshold: with the default (0.3), names that merely share
                 # common words ("association", "international") are all read and compared.
-                cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [NAME_SIMILARITY])
+                cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(NAME_SIMILARITY)])
                 # Misled by the inner LIMIT, the planner prefers reading the whole table for
                 # each name (about 200 ms at 20,000 organizations) to the index (a few ms).
                 cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute("SET LOCAL statement_timeout = %s", [max(1, int(remaining * 1000))])
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(max(1, int(remaining * 1000)))])
                 cursor.execute(
                     """
                     SELECT wanted.number, alike.id, alike.score

@@ -100,12 +100,19 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
+# Parameters sent apart from the query, so that PostgreSQL can keep a query's plan: psycopg prepares a
+# query on a connection once it has run it twice there. Planning the portal's joins costs more than
+# running them (0.6 ms against 0.13 ms for a registration with its session and organization).
+# Django turns preparing off by default for transaction-mode poolers (PgBouncer); the portal
+# talks to PostgreSQL directly. DATABASE_PREPARE=0 turns it off behind such a pooler.
+POSTGRES_OPTIONS = {"server_side_binding": True, "prepare_threshold": 2} if env_bool("DATABASE_PREPARE", True) else {}
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's, checking a kept connection's health only once it has been idle (portal/db/base.py).
         DATABASES["default"]["ENGINE"] = "portal.db"
+        DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **POSTGRES_OPTIONS}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -8,7 +8,7 @@ import psycopg
 os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="portal-test-var-"))
 
 from portal.settings import *  # noqa: E402,F403
-from portal.settings import BASE_DIR  # noqa: E402
+from portal.settings import BASE_DIR, POSTGRES_OPTIONS  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -28,7 +28,7 @@ POSTGRES_AVAILABLE = _postgres_reachable(TEST_DATABASE_URL)
 if POSTGRES_AVAILABLE:
     import dj_database_url
 
-    DATABASES = {"default": {**dj_database_url.parse(TEST_DATABASE_URL), "ENGINE": "portal.db"}}
+    DATABASES = {"default": {**dj_database_url.parse(TEST_DATABASE_URL), "ENGINE": "portal.db", "OPTIONS": POSTGRES_OPTIONS}}
 elif REQUIRE_SERVICES:
     raise RuntimeError(f"REQUIRE_SERVICES=1 but PostgreSQL is not reachable at {TEST_DATABASE_URL}")
 
