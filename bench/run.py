@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -288,9 +288,12 @@ def delegation_form(data: dict, number: int) -> tuple[bytes, str]:
     people = [("BENCHMARK", "Ana María", "female", "MX"), ("SUBMISSION", "Peter John", "male", "KE"), ("TESTPERSON", "Sam", "other", "AT")]
     for index, (family, given, gender, country) in enumerate(people):
         prefix = f"participant-{index}-"
+        # Born on different days, spread over 1950-2002 as the generator spreads people: delegations of the
+        # same three birthdays would each find every earlier one in the duplicate check, as no real ones do.
+        born = date(1950 + (number * 3 + index) % 53, 1 + (number + index * 5) % 12, 1 + (number * 7 + index * 11) % 28)
         fields += [
             (prefix + "participant_id", ""), (prefix + "family_name", f"{family} {number}"), (prefix + "given_names", given),
-            (prefix + "gender", gender), (prefix + "nationality", country), (prefix + "date_of_birth", f"{1960 + index * 7}-0{index + 1}-1{index}"),
+            (prefix + "gender", gender), (prefix + "nationality", country), (prefix + "date_of_birth", born.isoformat()),
             (prefix + "passport_number", f"B{number:05d}{index}"), (prefix + "passport_expiry", (end + timedelta(days=900)).isoformat()),
             (prefix + "email", f"person{index}.{number}@example.org"), (prefix + "role", "head" if index == 0 else "representative"),
             (prefix + "attendance", "in_person"),
