@@ -1,10 +1,51 @@
-"""Staff pages demand MFA: CSU staff and coordinators set up TOTP before they reach one."""
+"""The portal's middleware: e-mails enqueued after the answer; staff pages demand MFA."""
+
+import logging
+from functools import partial
 
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from .roles import has_mfa, roles_of
+from .services import deliveries_after_response, enqueue_deliveries
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveriesAfterResponse:
+    """Enqueue the e-mails a request committed once its answer has been sent, not before.
+
+    Django closes a response after the server has sent it (HttpResponseBase.close(), which runs
+    the response's closers): a submission's answer does not wait for the broker. The e-mails are
+    already committed to the outbox; the sweep enqueues any that a dying process left behind.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        waiting = []
+        token = deliveries_after_response.set(waiting)
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            if waiting:
+                enqueue_deliveries(waiting)
+            raise
+        finally:
+            deliveries_after_response.reset(token)
+        if waiting:
+            # Django swallows a closer's exception: say what failed (the sweep enqueues them anyway).
+            response._resource_closers.append(partial(_enqueue_after_response, waiting))
+        return response
+
+
+def _enqueue_after_response(notification_ids: list[int]) -> None:
+    try:
+        enqueue_deliveries(notification_ids)
+    except Exception:
+        logger.exception("Could not enqueue notifications %s after the response", notification_ids)
 
 
 def staff_page(view_func):

@@ -4,8 +4,8 @@ import logging
 import smtplib
 import time
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import rules
@@ -92,7 +92,7 @@ def notify_all(people: Iterable[User], template: str, context: Mapping[str, Any]
             notification.save(force_insert=True)
     if notifications:
         # One broker message for all of them: a publish costs a round trip to Redis per message.
-        transaction.on_commit(partial(enqueue_deliveries, [notification.pk for notification in notifications]))
+        _enqueue_once_committed([notification.pk for notification in notifications])
     return notifications
 
 
@@ -147,8 +147,31 @@ def queue_email(
 def _write_and_enqueue(notification: Notification) -> Notification:
     """Write the pending notification in the caller's transaction; enqueue its delivery once that commits."""
     notification.save(force_insert=True)
-    transaction.on_commit(partial(enqueue_delivery, notification.pk))
+    _enqueue_once_committed([notification.pk])
     return notification
+
+
+# While a request is answered: the notifications it committed, enqueued once its answer has been sent
+# (portal.middleware.DeliveriesAfterResponse). None outside a request: they are enqueued at commit.
+deliveries_after_response: ContextVar[list[int] | None] = ContextVar("deliveries_after_response", default=None)
+
+
+def _enqueue_once_committed(notification_ids: list[int]) -> None:
+    """Enqueue the notifications' delivery when the caller's transaction commits; in a request, after its answer.
+
+    Publishing to the broker is a round trip to Redis and a millisecond of Celery's work that the
+    person waiting for the page need not wait for: the rows are committed, and should the process
+    die before it enqueues them, the outbox sweep does (every minute).
+    """
+
+    def committed():
+        waiting = deliveries_after_response.get()
+        if waiting is None:
+            enqueue_deliveries(notification_ids)
+        else:
+            waiting.extend(notification_ids)
+
+    transaction.on_commit(committed)
 
 
 # After the broker refused a message, requests stop trying it for this long: each try can cost
@@ -335,7 +358,7 @@ def resend_notification(notification: Notification, *, by: User) -> Notification
             "portal.notification.resent", actor=by, target=locked,
             old=old, new={"status": locked.status, "to_email": locked.to_email},
         )  # fmt: skip
-        transaction.on_commit(partial(enqueue_delivery, locked.pk))
+        _enqueue_once_committed([locked.pk])
     return locked
 
 

@@ -204,3 +204,42 @@ def test_log_activity_records_actor_target_and_values(csu_officer, organizations
 
 def test_notification_status_choices_are_the_documented_ones():
     assert NotificationStatus.values == ["pending", "sent", "failed"]
+
+
+# --- Enqueued once the answer is sent ----------------------------------------------------------------
+
+CSRF_SECRET = "outboxtestcsrfsecret0123456789ab"  # 32 characters: Django accepts the unmasked secret
+
+
+def served_by_wsgi(client, path: str, data: dict):
+    """POST `path` through Django's WSGI handler as a server does; the response, not yet closed.
+
+    The test client closes every response before it returns one; a server closes it only once
+    the answer has been sent."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    environ = RequestFactory().post(path, {**data, "csrfmiddlewaretoken": CSRF_SECRET}).environ
+    environ["HTTP_COOKIE"] = f"sessionid={client.cookies['sessionid'].value}; csrftoken={CSRF_SECRET}"
+    statuses = []
+    response = WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    return statuses, response
+
+
+def test_a_request_enqueues_its_notifications_after_its_answer_is_sent(client, organizations, focal_points, outsider):
+    client.force_login(outsider)
+
+    statuses, response = served_by_wsgi(client, "/organizations/hra/join/", {"message": "I run the Nairobi office."})
+
+    # The answer is ready and the e-mail committed to the outbox, but not yet handed to Celery (eager here: sent).
+    assert statuses == ["302 Found"]
+    assert list(Notification.objects.values_list("to_email", "status")) == [(focal_points["a"].email, NotificationStatus.PENDING)]
+    assert mail.outbox == []
+
+    response.close()
+
+    assert list(Notification.objects.values_list("to_email", "status")) == [(focal_points["a"].email, NotificationStatus.SENT)]
+    assert [(message.to, message.subject) for message in mail.outbox] == [
+        ([focal_points["a"].email], "Olga Outsider asks to join Harm Reduction Alliance (HRA)")
+    ]
+
