@@ -308,21 +308,38 @@ def _locked(registration: Registration) -> Registration:
 
 
 def _locked_with_context(registration: Registration) -> Registration:
-    """The registration locked, then read again with its session, commission, organization and body,
+    """The registration locked and read again, with its session, commission, organization and body,
     and `window_is_open`: whether the session's registration window is open by the database's clock.
 
-    Two queries where the checks of a save or a submission would otherwise read each related row
-    on its own; the second runs once the lock is held, so every row it reads is current.
+    The locked row is read in one query with the window asked of the session's row as it is then.
+    The session, organization and body come from the caller's read when the locked row still points
+    at them (a view reads them moments before, with the registration): none of them is locked, so
+    reading them again after the lock would be no more current, as a change committed a moment later
+    is missed either way. A caller that did not read them, or a row that points elsewhere now (an
+    organization merged, a body changed meanwhile), has them read again in a second query.
     """
-    Registration.objects.select_for_update().filter(pk=registration.pk).values_list("pk").get()
-    window_is_open = models.ExpressionWrapper(
-        models.Q(session__registration_opens__lte=Now(), session__registration_closes__gt=Now()),
-        output_field=models.BooleanField(),
+    window_is_open = models.Exists(
+        Session.objects.filter(pk=models.OuterRef("session_id"), registration_opens__lte=Now(), registration_closes__gt=Now())
     )
+    locked = Registration.objects.select_for_update().annotate(window_is_open=window_is_open).get(pk=registration.pk)
+    if _has_read_context(registration, locked):
+        locked.session, locked.organization = registration.session, registration.organization
+        locked.umbrella_body = registration.umbrella_body
+        return locked
+    context = Registration.objects.select_related("session__commission", "organization", "umbrella_body").get(pk=registration.pk)
+    locked.session, locked.organization, locked.umbrella_body = context.session, context.organization, context.umbrella_body
+    return locked
+
+
+def _has_read_context(registration: Registration, locked: Registration) -> bool:
+    """Whether `registration` carries, already read, the session (with its commission), organization and body `locked` points at."""
+    fields = Registration._meta
+    read = all(fields.get_field(name).is_cached(registration) for name in ("session", "organization", "umbrella_body"))
     return (
-        Registration.objects.select_related("session__commission", "organization", "umbrella_body")
-        .annotate(window_is_open=window_is_open)
-        .get(pk=registration.pk)
+        read
+        and Session._meta.get_field("commission").is_cached(registration.session)
+        and (registration.session_id, registration.organization_id, registration.umbrella_body_id)
+        == (locked.session_id, locked.organization_id, locked.umbrella_body_id)
     )
 
 

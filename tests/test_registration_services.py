@@ -157,6 +157,37 @@ def test_submission_after_the_deadline_is_refused_by_the_database_clock(ecosoc_o
     assert Registration.objects.get().status == "draft"
 
 
+def as_a_page_reads_it(registration) -> Registration:
+    return Registration.objects.select_related("session__commission", "organization", "umbrella_body").get(pk=registration.pk)
+
+
+def test_a_deadline_moved_after_the_page_read_the_session_is_the_one_the_submission_checks(
+    ecosoc_organizations, focal_points, cnd
+):
+    registration = as_a_page_reads_it(draft(cnd, ecosoc_organizations["a"], focal_points["a"]))
+    Session.objects.filter(pk=cnd.pk).update(registration_closes=timezone.now() - dt.timedelta(minutes=1))
+
+    with pytest.raises(ValidationError) as refused:
+        services.submit_registration(registration, by=focal_points["a"])
+
+    assert refused.value.messages[0].startswith(f"Registration for {cnd.title} closed on ")
+    assert Registration.objects.get().status == "draft"
+
+
+def test_a_registration_moved_to_another_organization_after_the_page_read_it_is_submitted_as_the_locked_row_says(
+    ecosoc_organizations, focal_points, cnd
+):
+    registration = as_a_page_reads_it(draft(cnd, ecosoc_organizations["a"], focal_points["a"]))
+    mail.outbox.clear()
+    # As a merge of the two organizations moves it, between the page's read and the submission's lock.
+    Registration.objects.filter(pk=registration.pk).update(organization=ecosoc_organizations["b"])
+
+    submitted = services.submit_registration(registration, by=focal_points["a"])
+
+    assert (submitted.organization, Registration.objects.get().status) == (ecosoc_organizations["b"], "submitted")
+    assert sent() == [([focal_points["b"].email], f"PRN: registration for the {cnd.title} submitted")]
+
+
 def test_the_quota_refuses_an_eleventh_participant_and_changes_nothing(ecosoc_organizations, focal_points, cnd):
     registration = draft(cnd, ecosoc_organizations["a"], focal_points["a"], people=10)
 
