@@ -28,8 +28,8 @@ from organizations.enums import EcosocStatus, VerificationState
 from organizations.models import Organization
 from organizations.rules import is_focal_point_of
 from organizations.services import csu_staff_users, focal_points_of, plain
-from portal.models import User
-from portal.services import log_activity, notify, notify_all
+from portal.models import ActivityLog, User
+from portal.services import activity_entry, log_activity, notify, notify_all
 from umbrella.enums import MembershipStatus
 from umbrella.models import UmbrellaBody
 from umbrella.services import deciders_for_organization
@@ -397,11 +397,13 @@ def _save_locked(
     participants: Iterable[ParticipantData] = (),
     remove: Iterable[int] = (),
     write_row: bool = True,
+    log: list[ActivityLog] | None = None,
 ) -> list[Participant]:
     """save_registration() on the registration as _locked_with_context() read it, in the caller's transaction.
 
     Returns the delegation as saved, in its order: the participants a submission checks.
     `write_row=False`: the caller writes the registration's own row, later in the same transaction.
+    `log`: where to put the log entry for the caller to write, later in the same transaction (None: written here).
     """
     participants = list(participants)
     remove = set(remove)
@@ -484,13 +486,13 @@ def _save_locked(
     if write_row:
         registration.save()
     if was_approved:
-        log_activity(
-            "sessions.registration.changed_after_approval", actor=by, target=registration,
+        _log(
+            log, "sessions.registration.changed_after_approval", actor=by, target=registration,
             old={"status": RegistrationStatus.APPROVED}, new={"status": registration.status, **summary},
         )
         notify_all(focal_points_of(registration.organization), "sessions/registration_status", _context(registration, by, "changed"))
     else:
-        log_activity("sessions.registration.saved", actor=by, target=registration, new=summary)
+        _log(log, "sessions.registration.saved", actor=by, target=registration, new=summary)
     saved = [participant for pk, participant in existing.items() if pk not in remove] + new_participants
     return sorted(saved, key=lambda participant: (participant.position, participant.pk))
 
@@ -586,21 +588,25 @@ def save_and_submit_registration(
     A refused save changes nothing and raises its ValidationError, as save_registration() does.
     A refused submission keeps what was saved (it is committed) and raises SubmissionRefused;
     when it found another organization's delegate, CSU is warned as submit_registration() does.
-    Side effects: those of the save, then those of the submission.
+    Side effects: those of the save, then those of the submission; the log entries of both are written last, in one INSERT.
     """
     _check_may_save(registration, by)
     refusal = None
     with transaction.atomic():
         registration = _locked_with_context(registration)
         # The registration's row is written once, by the submission (its UPDATE carries the save's changes too),
-        # or, when the submission is refused, with the save's changes alone.
-        saved = _save_locked(registration, by=by, letter=letter, participants=participants, remove=remove, write_row=False)
+        # or, when the submission is refused, with the save's changes alone; the log entries of both in one INSERT.
+        log = []
+        saved = _save_locked(
+            registration, by=by, letter=letter, participants=participants, remove=remove, write_row=False, log=log
+        )
         try:
             # The submission writes nothing until every check has passed: a refusal leaves the save to commit.
-            _submit_locked(registration, by=by, participants=saved)
+            _submit_locked(registration, by=by, participants=saved, log=log)
         except ValidationError as error:
             refusal = error
             registration.save()
+        ActivityLog.objects.bulk_create(log)
     if refusal is None:
         return registration
     if isinstance(refusal, RefusedWithDuplicates) and refusal.pairs:
@@ -608,11 +614,13 @@ def save_and_submit_registration(
     raise SubmissionRefused(refusal.messages) from refusal
 
 
-def _submit_locked(registration: Registration, *, by: User, participants: list[Participant] | None = None) -> Registration:
+def _submit_locked(
+    registration: Registration, *, by: User, participants: list[Participant] | None = None, log: list[ActivityLog] | None = None
+) -> Registration:
     """Send the delegation for decision: to the umbrella body or straight to CSU.
 
     In the caller's transaction, on the registration as _locked_with_context() read it;
-    `participants`: its delegation, when the caller has just saved it. Checked: the window (by the
+    `participants`: its delegation, when the caller has just saved it; `log`: as for _save_locked(). Checked: the window (by the
     database's clock), a letter and at least one participant, at most one head of
     delegation, the quota, passports valid after the session, the channel still allowed,
     and nobody already in another delegation to the session (CSU is told of such a case).
@@ -682,8 +690,8 @@ def _submit_locked(registration: Registration, *, by: User, participants: list[P
     registration.submitted_at = timezone.now()
     registration.reason = ""
     registration.save()
-    log_activity(
-        "sessions.registration.submitted", actor=by, target=registration,
+    _log(
+        log, "sessions.registration.submitted", actor=by, target=registration,
         old={"status": old}, new={"status": registration.status, "participants": len(participants)},
     )
     context = _context(registration, by, "submitted")
@@ -691,6 +699,14 @@ def _submit_locked(registration: Registration, *, by: User, participants: list[P
     if registration.status == RegistrationStatus.AWAITING_ENDORSEMENT:
         notify_all(endorsers_for(registration), "sessions/awaiting_endorsement", context)
     return registration
+
+
+def _log(log: list[ActivityLog] | None, action: str, **values) -> None:
+    """log_activity(), or its entry added to `log` for the caller to write."""
+    if log is None:
+        log_activity(action, **values)
+    else:
+        log.append(activity_entry(action, **values))
 
 
 class RefusedWithDuplicates(ValidationError):
