@@ -130,3 +130,54 @@ def test_notify_all_writes_what_notify_writes_one_row_each_and_sends_after_commi
     assert [row[3] for row in expected] == ["en", "fr"]
     assert list(Notification.objects.order_by("pk").values_list("status", flat=True)) == [NotificationStatus.SENT] * 2
     assert [message.to for message in mail.outbox] == [[focal_points["a"].email], [focal_points["b"].email]]
+
+
+def rendered_templates(call) -> list[str]:
+    """The templates `call()` rendered, in order (Django's test instrumentation sends template_rendered)."""
+    from django.test.signals import template_rendered
+
+    names = []
+
+    def record(sender, template, context, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        call()
+    finally:
+        template_rendered.disconnect(record)
+    return names
+
+
+def test_notify_all_renders_an_e_mail_that_does_not_name_its_recipient_once_for_each_language(organizations, focal_points, outsider):
+    from organizations.models import JoinRequest
+
+    join_request = JoinRequest.objects.create(organization=organizations["a"], user=outsider, message="I run the Nairobi office.")
+    focal_points["b"].language = "fr"
+    focal_points["b"].save(update_fields=["language"])
+    people = [focal_points["a"], outsider, focal_points["b"]]
+    context = {"organization": organizations["a"], "join_request": join_request}
+
+    names = rendered_templates(lambda: notify_all(people, "organizations/join_requested", context))
+
+    subjects = [name for name in names if name.endswith("subject.txt")]
+    assert subjects == ["emails/organizations/join_requested/subject.txt"] * 2  # English once, French once
+    rows = list(Notification.objects.order_by("pk").values_list("to_email", "language", "subject", "body_text"))
+    assert [row[:3] for row in rows] == [
+        (focal_points["a"].email, "en", "Olga Outsider asks to join Harm Reduction Alliance (HRA)"),
+        (outsider.email, "en", "Olga Outsider asks to join Harm Reduction Alliance (HRA)"),
+        (focal_points["b"].email, "fr", "Olga Outsider demande à rejoindre Harm Reduction Alliance (HRA)"),
+    ]
+    assert rows[0][3] == rows[1][3] != rows[2][3]
+
+
+def test_notify_all_renders_an_e_mail_naming_its_recipient_for_each_person(focal_points, outsider):
+    people = [focal_points["a"], outsider]
+
+    names = rendered_templates(lambda: notify_all(people, "welcome"))
+
+    assert [name for name in names if name.endswith("subject.txt")] == ["emails/welcome/subject.txt"] * 2
+    bodies = list(Notification.objects.order_by("pk").values_list("to_email", "body_text"))
+    assert [(to_email, f"your e-mail address {to_email} is confirmed" in body) for to_email, body in bodies] == [
+        (focal_points["a"].email, True), (outsider.email, True)
+    ]
