@@ -25,20 +25,9 @@ from .models import ActivityLog, Notification, User
 logger = logging.getLogger(__name__)
 
 
-def log_activity(
-    action: str,
-    *,
-    actor: User | None,
-    target: models.Model | None = None,
-    old: Mapping[str, Any] | None = None,
-    new: Mapping[str, Any] | None = None,
-    note: str = "",
-) -> ActivityLog:
-    """Record that `actor` did `action` to `target`, with the values before and after.
-
-    Values are stored as JSON; anything that is not a JSON scalar is stored as its text.
-    """
-    entry = activity_entry(action, actor=actor, target=target, old=old, new=new, note=note)
+def log_activity(action: str, **values: Any) -> ActivityLog:
+    """Record that `actor` did `action` to `target`, with the values before and after (see activity_entry())."""
+    entry = activity_entry(action, **values)
     entry.save(force_insert=True)
     return entry
 
@@ -52,7 +41,10 @@ def activity_entry(
     new: Mapping[str, Any] | None = None,
     note: str = "",
 ) -> ActivityLog:
-    """The entry log_activity() writes, not yet written: for a service writing several in one INSERT."""
+    """The entry log_activity() writes, not yet written: for a service writing several in one INSERT.
+
+    Values are stored as JSON; anything that is not a JSON scalar is stored as its text.
+    """
     return ActivityLog(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
