@@ -75,7 +75,6 @@ class Result:
     latencies: list[float] = field(default_factory=list)  # seconds
     throughput: float = 0.0
     floor_throughput: float = 0.0  # the floor's, measured in turns with this page's (see measure_throughput_in_turns)
-    floor_latencies: list[float] = field(default_factory=list)  # the floor's, in turns with this page's (submissions)
     status: int = 0
     size: int = 0
 
@@ -86,11 +85,6 @@ class Result:
     @property
     def p95(self) -> float:
         return percentile(self.latencies, 95) * 1000
-
-    def times_floor(self, floor: "Result") -> float:
-        """p50 as a multiple of the floor's: the floor measured in turns with this page when it was, else the run's."""
-        floor_p50 = statistics.median(self.floor_latencies) * 1000 if self.floor_latencies else floor.p50
-        return self.p50 / floor_p50
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -318,23 +312,9 @@ def delegation_form(data: dict, number: int) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def measure_submissions(port: int, data: dict, floor: Page) -> Result:
-    """One submission per draft, each on a new connection, with the floor asked in turns with them.
-
-    The submissions come last, after minutes of load: the machine is then not always as fast as when
-    the run's floor was measured. Twenty floor requests before every ten submissions give the floor of
-    the same minutes, against which the submission's multiple is taken.
-    """
+def measure_submissions(port: int, data: dict) -> Result:
     result = Result(Page("submission", "Registration submission (POST, 3 people and a letter)", "", times_floor=20))
-    floor_client = Client(port, cookies_for(floor, data))
     for number, draft in enumerate(data["drafts"]):
-        measured = number >= SUBMISSION_WARM_UP
-        if measured and (number - SUBMISSION_WARM_UP) % 10 == 0:
-            for _ in range(20):
-                status, _body, seconds = floor_client.get(floor.path)
-                if status != 200:
-                    raise SystemExit(f"{floor.path} answered {status}")
-                result.floor_latencies.append(seconds)
         client = Client(port, {"sessionid": draft["session"], "csrftoken": data["csrf"]})
         body, content_type = delegation_form(data, number)
         path = f"/sessions/registrations/{draft['registration']}/edit/"
@@ -343,7 +323,7 @@ def measure_submissions(port: int, data: dict, floor: Page) -> Result:
         )
         if status != 302:
             raise SystemExit(f"The submission to {path} answered {status}:\n{content[:3000].decode(errors='replace')}")
-        if measured:
+        if number >= SUBMISSION_WARM_UP:
             result.latencies.append(seconds)
     result.status = 302
     return result
@@ -428,7 +408,7 @@ def write_report(path: Path, runs: list[DatasetRun], command: str, settings: dic
                 f"{'; '.join(text for text, _ok in checks)} | {verdict(met)}{'' if met else ' (' + ', '.join(text for text, ok in checks if not ok) + ')'} |"
             )
         submission = dataset.submission
-        ratio = submission.times_floor(floor)
+        ratio = submission.p50 / floor.p50
         met = submission.p95 <= SUBMISSION_P95_MS and ratio <= 20
         all_met &= met
         lines.append(
@@ -436,9 +416,7 @@ def write_report(path: Path, runs: list[DatasetRun], command: str, settings: dic
             f"p95 ≤ {SUBMISSION_P95_MS} ms; p50 ≤ 20× floor | {verdict(met)} |"
         )
         lines += ["", f"Submissions: {len(submission.latencies)} delegations, each a new draft saved with three people and a letter, then submitted (answer: 302 to its page), "
-            f"after {SUBMISSION_WARM_UP} not measured that warm the workers up. Its multiple of the floor is taken against the floor asked in turns "
-            f"with them ({len(submission.floor_latencies)} requests, p50 {statistics.median(submission.floor_latencies) * 1000:.2f} ms), "
-            "as the machine's speed drifts over the minutes of a run.", ""]
+            f"after {SUBMISSION_WARM_UP} not measured that warm the workers up.", ""]
         export = dataset.export
         lines += [
             f"Export of all {export['organizations']:,} organizations (CSU's directory export, in a separate process):",
@@ -481,11 +459,7 @@ def write_report(path: Path, runs: list[DatasetRun], command: str, settings: dic
                 f"{full_ratio / small_ratio:.2f}× | {'yes' if result.page.paginated else 'no'} | {verdict(flat) if result.page.paginated else ('yes' if flat else 'no')} |"
             )
         small, big = tenth.submission, full.submission
-        small_ratio, full_ratio = small.times_floor(tenth.results["floor"]), big.times_floor(full.results["floor"])
-        lines.append(
-            f"| {big.page.label} | {small.p50:.1f} | {big.p50:.1f} | {big.p50 / small.p50:.2f}× | {small_ratio:.1f}× | {full_ratio:.1f}× | "
-            f"{full_ratio / small_ratio:.2f}× | no | – |"
-        )
+        lines.append(f"| {big.page.label} | {small.p50:.1f} | {big.p50:.1f} | {big.p50 / small.p50:.2f}× | – | – | – | no | – |")
         lines.append("")
     lines += [
         "## Set beside shared/BENCHMARKS.md",
@@ -495,11 +469,11 @@ def write_report(path: Path, runs: list[DatasetRun], command: str, settings: dic
     ]
     peers = {"programme": "85×", "feed": "1,591×; 2,413×", "event": "144×", "review_queue": "7,445×; 704×", "submission": "37×"}
     full = runs[-1]
-    floor = full.results["floor"]
+    floor = full.results["floor"].p50
     for key, peer in peers.items():
         result = full.submission if key == "submission" else full.results.get(key)
         if result is not None:
-            lines.append(f"| {result.page.label} | {result.times_floor(floor):.1f}× | ≤ {result.page.times_floor:g}× | {peer} |")
+            lines.append(f"| {result.page.label} | {result.p50 / floor:.1f}× | ≤ {result.page.times_floor:g}× | {peer} |")
     lines += ["", f"All targets met: {'yes' if all_met else '**no**'}.", ""]
     path.write_text("\n".join(lines))
     return all_met
@@ -533,12 +507,8 @@ def bench_dataset(name: str, database: str, args) -> DatasetRun:
             )
         submission = None
         if not args.pages or "submission" in args.pages:
-            submission = measure_submissions(server.port, data, floor_page)
-            print(
-                f"  {name:5} {'submission':14} p50 {submission.p50:7.2f} ms  p95 {submission.p95:7.2f} ms"
-                f"  ({submission.times_floor(results['floor']):.1f}× the floor asked in turns with it)",
-                flush=True,
-            )
+            submission = measure_submissions(server.port, data)
+            print(f"  {name:5} {'submission':14} p50 {submission.p50:7.2f} ms  p95 {submission.p95:7.2f} ms", flush=True)
     finally:
         server.stop()
         run(["redis-cli", "-u", args.redis, "FLUSHDB"], capture=True)
