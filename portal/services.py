@@ -102,7 +102,8 @@ def notify_all(people: Iterable[User], template: str, context: Mapping[str, Any]
             subject, body_text, body_html = shared[language]
         else:
             recipient = _Watched(person)
-            subject, body_text, body_html = render_email(template, {**(context or {}), "recipient": recipient}, language=language)
+            # As notify() has it: a `recipient` of the caller's context is the same for everyone, and wins.
+            subject, body_text, body_html = render_email(template, {"recipient": recipient, **(context or {})}, language=language)
             if not recipient.looked_at:
                 shared[language] = subject, body_text, body_html
         notifications.append(

@@ -333,8 +333,7 @@ def _locked_with_context(registration: Registration) -> Registration:
 
 def _has_read_context(registration: Registration, locked: Registration) -> bool:
     """Whether `registration` carries, already read, the session (with its commission), organization and body `locked` points at."""
-    fields = Registration._meta
-    read = all(fields.get_field(name).is_cached(registration) for name in ("session", "organization", "umbrella_body"))
+    read = all(Registration._meta.get_field(name).is_cached(registration) for name in ("session", "organization", "umbrella_body"))
     return (
         read
         and Session._meta.get_field("commission").is_cached(registration.session)
