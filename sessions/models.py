@@ -236,7 +236,9 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
-        ordering = ["registration", "position", "pk"]
+        # By the registration's id, not "registration": that would sort by the registration's own ordering
+        # (its session's date and commission, its organization's name), joining three tables to list one delegation.
+        ordering = ["registration_id", "position", "pk"]
         indexes = [
             models.Index(fields=["family_name", "date_of_birth"]),
             # The duplicate check on submission looks people up by date of birth across the session.

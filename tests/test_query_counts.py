@@ -133,3 +133,20 @@ def test_registration_submission_query_count_does_not_grow_with_participants(
     assert response.status_code == 302
     registration = Registration.objects.get(pk=registration.pk)
     assert (registration.status, registration.participants.count()) == (RegistrationStatus.SUBMITTED, people)
+
+
+def test_a_delegations_participants_are_read_from_their_own_table_alone(cnd70, members, organizations, focal_points):
+    """Participants are ordered by their registration's id, then place: ordering by "registration" would sort by the
+    registration's own ordering, joining its session, commission and organization to list one delegation."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sessions import services
+    from sessions.models import Participant
+
+    registration = services.start_registration(cnd70, organizations["b"], by=focal_points["b"], channel="direct")
+    for position, family_name in [(1, "Second"), (0, "First")]:
+        Participant.objects.create(registration=registration, family_name=family_name, given_names="A", position=position)
+    with CaptureQueriesContext(connection) as queries:
+        names = [participant.family_name for participant in registration.participants.all()]
+    assert (names, len(queries), "JOIN" in queries[0]["sql"]) == (["First", "Second"], 1, False)
