@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from organizations.models import OrganizationMember
+from portal.compiled import compiled_read
 from portal.models import ActivityLog
 from portal.rules import is_csu_staff
 from umbrella.rules import coordinated_body_ids
@@ -35,6 +36,31 @@ def past_sessions() -> QuerySet[Session]:
 def open_for_registration(now=None) -> QuerySet[Session]:
     now = now or timezone.now()
     return upcoming_sessions().filter(registration_opens__lte=now, registration_closes__gt=now)
+
+
+@compiled_read
+def registration_with_context(registration_id: int) -> QuerySet[Registration]:
+    """The registration with its session and commission, organization, umbrella body and decider, as its pages
+    show it: a read of every registration page and of every submission, its SQL built once (portal.compiled)."""
+    return (
+        Registration.objects.select_related("session__commission", "organization", "umbrella_body", "decided_by")
+        .filter(pk=registration_id)
+        .order_by()
+    )
+
+
+@compiled_read
+def _participants(registration_id: int) -> QuerySet[Participant]:
+    return Participant.objects.filter(registration_id=registration_id)
+
+
+def participants_of(registration: Registration) -> list[Participant]:
+    """The delegation in its order, each participant with its registration, as registration.participants.all() gives
+    them: a read of the delegation's form and of every save under the registration's lock, its SQL built once."""
+    participants = _participants(registration.pk)
+    for participant in participants:
+        Participant.registration.field.set_cached_value(participant, registration)
+    return participants
 
 
 def registrations_visible_to(user) -> QuerySet[Registration]:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Now
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -28,13 +29,22 @@ from organizations.enums import EcosocStatus, VerificationState
 from organizations.models import Organization
 from organizations.rules import is_focal_point_of
 from organizations.services import csu_staff_users, focal_points_of, plain
+from portal.compiled import compiled_read
 from portal.models import ActivityLog, User
 from portal.services import activity_entry, log_activity, notify, notify_all
 from umbrella.enums import MembershipStatus
 from umbrella.models import UmbrellaBody
 from umbrella.services import deciders_for_organization
 
-from .enums import AdmissionRule, Channel, CongressCategory, ParticipantStatus, RegistrationStatus, Rule17Outcome
+from . import selectors
+from .enums import (
+    AdmissionRule,
+    Channel,
+    CongressCategory,
+    ParticipantStatus,
+    RegistrationStatus,
+    Rule17Outcome,
+)
 from .models import LIVE_STATUSES, Participant, Registration, Session
 
 # Which status may follow which; nothing else ever sets a registration's status.
@@ -318,10 +328,9 @@ def _locked_with_context(registration: Registration) -> Registration:
     is missed either way. A caller that did not read them, or a row that points elsewhere now (an
     organization merged, a body changed meanwhile), has them read again in a second query.
     """
-    window_is_open = models.Exists(
-        Session.objects.filter(pk=models.OuterRef("session_id"), registration_opens__lte=Now(), registration_closes__gt=Now())
-    )
-    locked = Registration.objects.select_for_update().annotate(window_is_open=window_is_open).get(pk=registration.pk)
+    locked = _locked_with_window.first(registration.pk)
+    if locked is None:
+        raise Registration.DoesNotExist("The registration no longer exists.")
     if _has_read_context(registration, locked):
         locked.session, locked.organization = registration.session, registration.organization
         locked.umbrella_body = registration.umbrella_body
@@ -329,6 +338,16 @@ def _locked_with_context(registration: Registration) -> Registration:
     context = Registration.objects.select_related("session__commission", "organization", "umbrella_body").get(pk=registration.pk)
     locked.session, locked.organization, locked.umbrella_body = context.session, context.organization, context.umbrella_body
     return locked
+
+
+@compiled_read
+def _locked_with_window(registration_id: int) -> QuerySet[Registration]:
+    """The registration's row, locked, with `window_is_open` asked of its session's row by the database's clock."""
+    window_is_open = models.Exists(
+        Session.objects.filter(pk=models.OuterRef("session_id"), registration_opens__lte=Now(), registration_closes__gt=Now())
+    )
+    # No ordering: Registration's would join (and so lock) the session's and organization's rows.
+    return Registration.objects.select_for_update().annotate(window_is_open=window_is_open).filter(pk=registration_id).order_by()
 
 
 def _has_read_context(registration: Registration, locked: Registration) -> bool:
@@ -423,7 +442,7 @@ def _save_locked(
     if was_approved and (new_channel, new_body) != (registration.channel, registration.umbrella_body):
         raise ValidationError({"channel": _("The channel of an approved delegation cannot change.")})
 
-    existing = {participant.pk: participant for participant in registration.participants.all()}
+    existing = {participant.pk: participant for participant in selectors.participants_of(registration)}
     unknown = {data.participant_id for data in participants if data.participant_id} - set(existing)
     if unknown or not remove <= set(existing):
         raise ValidationError(_("The list of participants changed meanwhile. Reload the page; nothing was saved."))

@@ -43,10 +43,9 @@ def _session(commission: str, number: int) -> Session:
 
 def _registration(user, registration_id: int) -> Registration:
     """The registration if this person may see it; otherwise it does not exist for them."""
-    registration = get_object_or_404(
-        Registration.objects.select_related("session__commission", "organization", "umbrella_body", "decided_by"),
-        pk=registration_id,
-    )
+    registration = selectors.registration_with_context.first(registration_id)
+    if registration is None:
+        raise Http404
     if not rules.has_perm("sessions.view_registration", user, registration):
         raise Http404
     return registration
@@ -251,7 +250,7 @@ def registration_edit(request, registration_id: int):
     has_letter = bool(registration.accreditation_letter)
 
     if request.method != "POST":
-        participants = list(registration.participants.all())
+        participants = selectors.participants_of(registration)
         room = max(session.quota_per_organization - len(participants), 0)
         extra = min(room, (0 if participants else 1) + (1 if request.GET.get("add") else 0))
         formset = participant_formset(session, participants=participants, extra=extra)
@@ -268,7 +267,7 @@ def registration_edit(request, registration_id: int):
     # delegation's first save), the saved participants play no part in checking the rows, and the
     # service reads them anyway, under its lock. They are read here only to show the form again.
     claims_saved = _claims_saved_participants(request.POST)
-    participants = list(registration.participants.all()) if claims_saved else []
+    participants = selectors.participants_of(registration) if claims_saved else []
     formset = participant_formset(session, data=request.POST, files=request.FILES, participants=participants)
     letter_valid = letter_form.is_valid()
     participants_valid = formset.is_valid()
@@ -297,7 +296,7 @@ def registration_edit(request, registration_id: int):
         else:
             return _after_save(request, registration, action=action, changed=changed, was_approved=was_approved)
     if not claims_saved:
-        participants = list(registration.participants.all())
+        participants = selectors.participants_of(registration)
     if action == "add":
         # Nothing was saved; the rows are shown again as typed, with the new row asked for.
         formset = participant_formset(
@@ -361,7 +360,7 @@ def _submitted(request, registration: Registration):
 def _submission_refused(request, registration: Registration, error: ValidationError):
     """Saved, but not submitted: the form shows the saved delegation and why it was not sent."""
     registration = Registration.objects.select_related("session__commission", "organization", "umbrella_body").get(pk=registration.pk)
-    participants = list(registration.participants.all())
+    participants = selectors.participants_of(registration)
     formset = participant_formset(registration.session, participants=participants, extra=0 if participants else 1)
     letter_form = LetterForm(has_letter=bool(registration.accreditation_letter))
     mark_submission_gaps(letter_form, formset)
@@ -541,7 +540,7 @@ def registration_detail(request, registration_id: int):
     session = registration.session
     is_focal_point = is_focal_point_of(user, registration.organization)
     see_personal_data = rules.has_perm("sessions.see_personal_data", user, registration)
-    participants = list(registration.participants.all())
+    participants = selectors.participants_of(registration)
     for participant in participants:
         participant.shown_passport_number = participant.passport_number if see_personal_data else mask(participant.passport_number)
         participant.visa_letter_ready = (
