@@ -29,7 +29,7 @@ from organizations.enums import EcosocStatus, VerificationState
 from organizations.models import Organization
 from organizations.rules import is_focal_point_of
 from organizations.services import csu_staff_users, focal_points_of, plain
-from portal.compiled import compiled_read
+from portal.compiled import CompiledRead, compiled_read
 from portal.models import ActivityLog, User
 from portal.services import activity_entry, log_activity, notify, notify_all
 from umbrella.enums import MembershipStatus
@@ -541,26 +541,11 @@ def duplicates_in_session(registration: Registration, *, ours: list[Participant]
     the comparison needs are read: people sharing a date of birth and a nationality are many at scale.
     """
     ours = list(registration.participants.all()) if ours is None else ours
-    keys = {(p.date_of_birth, p.nationality.code) for p in ours if p.date_of_birth}
-    if not keys:
+    births = sorted({p.date_of_birth for p in ours if p.date_of_birth})
+    if not births:
         return []
-    same_birth_and_nationality = models.Q()
-    for born, nationality in keys:
-        same_birth_and_nationality |= models.Q(date_of_birth=born, nationality=nationality)
-    others = (
-        Participant.objects.filter(
-            same_birth_and_nationality,
-            registration__session=registration.session_id,
-            registration__status__in=LIVE_STATUSES,
-        )
-        .exclude(registration=registration)
-        .exclude(status=ParticipantStatus.REJECTED)
-        .order_by()  # sorting every candidate would join the session and the organization; only matches are sorted
-        .values_list(
-            "pk", "family_name", "given_names", "date_of_birth", "nationality",
-            "registration_id", "registration__organization_id", "registration__organization__name",
-        )
-    )
+    # Read by date of birth alone (the index's column); the nationality and the name are compared below.
+    others = _born_on(len(births))(registration.session_id, registration.pk, *births)
     our_names = {id(mine): normalised_name(mine.family_name, mine.given_names) for mine in ours}
     pairs = []
     for pk, family_name, given_names, born, nationality, registration_id, organization_id, organization_name in others:
@@ -574,6 +559,32 @@ def duplicates_in_session(registration: Registration, *, ours: list[Participant]
         order = {pk: index for index, pk in enumerate(Participant.objects.filter(pk__in=found).values_list("pk", flat=True))}
         pairs.sort(key=lambda pair: order[pair[1].participant_id])
     return pairs
+
+
+def _born_on(count: int) -> CompiledRead:
+    """The read of the session's other live delegates born on one of `count` dates (its SQL built once, portal.compiled)."""
+    read = _BORN_ON.get(count)
+    if read is None:
+
+        def others(session_id: int, registration_id: int, *births: date) -> QuerySet[Participant]:
+            return (
+                Participant.objects.filter(
+                    date_of_birth__in=births, registration__session=session_id, registration__status__in=LIVE_STATUSES
+                )
+                .exclude(registration=registration_id)
+                .exclude(status=ParticipantStatus.REJECTED)
+                .order_by()  # sorting every candidate would join the session and the organization; only matches are sorted
+                .values_list(
+                    "pk", "family_name", "given_names", "date_of_birth", "nationality",
+                    "registration_id", "registration__organization_id", "registration__organization__name",
+                )
+            )
+
+        read = _BORN_ON.setdefault(count, CompiledRead(others, kinds=(int, int, *[date] * count)))
+    return read
+
+
+_BORN_ON: dict[int, CompiledRead] = {}
 
 
 def submit_registration(registration: Registration, *, by: User) -> Registration:

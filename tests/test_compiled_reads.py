@@ -1,7 +1,7 @@
 """Reads whose SQL is built once per connection (portal.compiled): the same instances as the queryset's own,
 the SQL built on the first read only, and shapes it cannot serve refused at once."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -103,3 +103,28 @@ def test_the_delegation_is_read_in_its_order_with_its_registration(draft, focal_
 def test_a_shape_it_cannot_serve_is_refused_at_the_first_read(draft, build):  # noqa: F811
     with pytest.raises(ValueError):
         CompiledRead(build)(draft.pk)
+
+
+def test_a_values_list_read_with_dates_gives_the_querysets_tuples(draft, focal_points):  # noqa: F811
+    services.save_registration(draft, by=focal_points["a"], participants=[data_of(1), data_of(2)])
+    births = (data_of(0).date_of_birth, data_of(2).date_of_birth)
+
+    def build(registration_id: int, *born):
+        return (
+            Participant.objects.filter(registration=registration_id, date_of_birth__in=born)
+            .values_list("family_name", "date_of_birth", "registration__organization__name", "created_at")
+        )
+
+    read = CompiledRead(build, kinds=(int, date, date))
+    found = read(draft.pk, *births)
+    assert found == list(build(draft.pk, *births))
+    assert [(name, born) for name, born, *_rest in found] == [("Delegate0", births[0]), ("Delegate2", births[1])]
+    assert read(draft.pk, date(1950, 1, 1), date(1950, 1, 2)) == []
+
+
+@pytest.mark.parametrize("values", [(True,), (datetime(2026, 1, 1),), ("12",)], ids=["bool", "datetime", "text"])
+def test_a_value_of_another_type_than_the_sql_was_built_for_is_refused(draft, values):  # noqa: F811
+    read = CompiledRead(lambda born: Participant.objects.filter(date_of_birth=born), kinds=(date,))
+    ids = CompiledRead(lambda registration_id: Registration.objects.filter(pk=registration_id))
+    with pytest.raises(TypeError):
+        (read if isinstance(values[0], datetime) else ids)(*values)

@@ -269,6 +269,22 @@ def test_the_same_person_in_two_organizations_is_refused_and_csu_is_warned(ecoso
     assert actions(second)[-1] == "sessions.registration.duplicate_person"
 
 
+def test_the_same_name_and_birthday_of_another_nationality_is_another_person(ecosoc_organizations, focal_points, cnd, csu_officer):
+    first = draft(cnd, ecosoc_organizations["a"], focal_points["a"])
+    services.submit_registration(first, by=focal_points["a"])
+    second = services.start_registration(cnd, ecosoc_organizations["b"], by=focal_points["b"], channel=Channel.DIRECT)
+    services.save_registration(
+        second, by=focal_points["b"], letter=ContentFile(PDF, name="l.pdf"),
+        participants=[person(1, nationality="UG", email="other@prn.example")],  # the same name and birthday
+    )
+    mail.outbox.clear()
+
+    services.submit_registration(second, by=focal_points["b"])
+
+    assert (Registration.objects.get(pk=second.pk).status, services.duplicates_in_session(second)) == ("submitted", [])
+    assert [subject for _to, subject in sent()] == [f"PRN: registration for the {cnd.title} submitted"]
+
+
 def test_umbrella_route_endorse_then_approve_with_one_participant_rejected(organizations, focal_points, cnd, bodies, coordinators, csu_officer):
     category = MembershipCategory.objects.create(body=bodies["vngoc"], name="Associate member")
     UmbrellaMembership.objects.create(organization=organizations["a"], body=bodies["vngoc"], category=category, status="active")
