@@ -11,11 +11,16 @@ without health checks.
 
 import time
 
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    compiler_module = "portal.db.compiler"  # a few rows inserted with VALUES, not UNNEST
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     HEALTH_CHECK_AFTER_IDLE_SECONDS = 1.0
+    ops_class = DatabaseOperations
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
