@@ -76,6 +76,10 @@ class _Prepared:
             self.positions.append(parameters.index(adapted))
         self.parameters = parameters
         self.compiler = compiler
+        # What results_iter() would work out on every read: each column's converters, once.
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        self.columns, self.converters = columns, compiler.get_converters(columns)
+        self.composite = compiler.has_composite_fields(columns)
         self.alias = alias
         self.locks = queryset.query.select_for_update
         if self.tuples:
@@ -97,11 +101,15 @@ class _Prepared:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, parameters)
             rows = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        if self.composite:
+            rows = self.compiler.composite_fields_to_tuples(rows, self.columns)
         if self.tuples:
-            return [tuple(row) for row in self.compiler.results_iter([rows])]
+            return [tuple(row) for row in rows]
         start, end, attnames = self.fields
         found = []
-        for row in self.compiler.results_iter([rows]):
+        for row in rows:
             instance = self.from_db(self.alias, attnames, row[start:end])
             for populator in self.populators:
                 populator.populate(row, instance)
