@@ -181,3 +181,15 @@ def test_notify_all_renders_an_e_mail_naming_its_recipient_for_each_person(focal
     assert [(to_email, f"your e-mail address {to_email} is confirmed" in body) for to_email, body in bodies] == [
         (focal_points["a"].email, True), (outsider.email, True)
     ]
+
+
+def test_participant_rows_share_their_choices_but_not_their_widgets(cnd):
+    """Django deep-copies a choice field's choices for every form; the participant's rows share them (their
+    widgets, changed per form, stay each form's own)."""
+    from sessions.forms.registration import ParticipantForm
+
+    first, second = (ParticipantForm(session=cnd, prefix=f"participant-{n}") for n in range(2))
+    first.fields["date_of_birth"].widget.attrs["max"] = "2000-01-01"
+    shared = [first.fields[name]._choices is second.fields[name]._choices for name in ("gender", "role", "attendance", "nationality")]
+    assert (shared, second.fields["date_of_birth"].widget.attrs["max"] != "2000-01-01") == ([True] * 4, True)
+    assert [value for value, _label in second.fields["gender"].choices] == ["", "female", "male", "other"]

@@ -140,7 +140,20 @@ def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CountryChoiceField(LazyTypedChoiceField):
+class SharedChoices:
+    """A choice field whose choices every form shares, as the class declares them: Django deep-copies a choice
+    field's choices (lazy translated labels, some 250 countries) for every form, a participant's row included.
+    For fields whose choices no form changes."""
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)  # the field, its widget, messages and validators; not its choices
+
+
+class SharedChoiceField(SharedChoices, forms.ChoiceField):
+    pass
+
+
+class CountryChoiceField(SharedChoices, LazyTypedChoiceField):
     """The model's country choices, a posted code checked against the codes alone.
 
     Django would look for it among the choices, each with the country's name in the active
@@ -162,7 +175,7 @@ class ParticipantForm(forms.Form):
     participant_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     family_name = forms.CharField(label=_("Family name"), max_length=100, help_text=PASSPORT_HELP)
     given_names = forms.CharField(label=_("Given names"), max_length=150, help_text=PASSPORT_HELP)
-    gender = forms.ChoiceField(label=_("Gender"), choices=[("", "---------"), *Gender.choices])
+    gender = SharedChoiceField(label=_("Gender"), choices=[("", "---------"), *Gender.choices])
     nationality = Participant._meta.get_field("nationality").formfield(
         label=_("Nationality"), choices_form_class=CountryChoiceField
     )
@@ -176,8 +189,8 @@ class ParticipantForm(forms.Form):
         help_text=_("The participant's own address: the confirmation is sent there."),
         error_messages={"invalid": _("Enter a valid e-mail address, such as name@example.org.")},
     )
-    role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices, initial=ParticipantRole.REPRESENTATIVE)
-    attendance = forms.ChoiceField(label=_("Attendance"), choices=Attendance.choices, initial=Attendance.IN_PERSON)
+    role = SharedChoiceField(label=_("Role"), choices=ParticipantRole.choices, initial=ParticipantRole.REPRESENTATIVE)
+    attendance = SharedChoiceField(label=_("Attendance"), choices=Attendance.choices, initial=Attendance.IN_PERSON)
     photo = forms.FileField(
         label=_("Photo"),
         required=False,
