@@ -14,8 +14,9 @@ select_related() objects and annotations, by the compiler that built the SQL.
     registration = registration_with_context.first(42)
 
 Only ids (int) and dates vary: each stand-in must be one of the SQL's parameters exactly once, or the read
-is refused at its first use. A values_list() read gives tuples, as the queryset would. A queryset's own memory of related objects (a reverse manager's
-`_known_related_objects`) is not SQL and is not carried over: build such reads from the model's manager.
+is refused at its first use. A values_list() read gives tuples, as the queryset would. A queryset's own
+memory of related objects (a reverse manager's `_known_related_objects`) is not SQL and is not carried
+over: build such reads from the model's manager. A changed setting (tests) has every read built again.
 """
 
 import inspect
@@ -23,6 +24,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
+from django.core.signals import setting_changed
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import (
@@ -130,6 +132,7 @@ class CompiledRead:
         self.__doc__, self.__name__ = build.__doc__, getattr(build, "__name__", "compiled read")
         self._model_and_lock = None
         self._prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        _READS.add(self)
 
     def _alias(self) -> str:
         if self._model_and_lock is None:
@@ -159,3 +162,16 @@ class CompiledRead:
 
 def compiled_read(build: Callable[..., QuerySet]) -> CompiledRead:
     return CompiledRead(build)
+
+
+_READS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _forget_sql(**_signal_arguments) -> None:
+    """Settings decide the SQL and the converters (the database, the time zone): build every read again."""
+    for read in list(_READS):
+        read._prepared.clear()
+        read._model_and_lock = None
+
+
+setting_changed.connect(_forget_sql, dispatch_uid="portal.compiled.forget_sql")

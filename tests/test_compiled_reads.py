@@ -128,3 +128,14 @@ def test_a_value_of_another_type_than_the_sql_was_built_for_is_refused(draft, va
     ids = CompiledRead(lambda registration_id: Registration.objects.filter(pk=registration_id))
     with pytest.raises(TypeError):
         (read if isinstance(values[0], datetime) else ids)(*values)
+
+
+def test_a_changed_setting_has_the_sql_built_again(draft, settings, monkeypatch):  # noqa: F811
+    read = CompiledRead(lambda registration_id: Registration.objects.filter(pk=registration_id).order_by())
+    read(draft.pk)
+    built = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *args, **kwargs: built.append(self) or as_sql(self, *args, **kwargs))
+    read(draft.pk)
+    settings.TIME_ZONE = "America/New_York"
+    assert ([r.pk for r in read(draft.pk)], len(built)) == ([draft.pk], 1)
