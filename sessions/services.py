@@ -8,6 +8,7 @@ Personal data (passport numbers, dates of birth) never goes into the activity lo
 e-mail or a task argument: the log records participants by their passport name only.
 """
 
+import functools
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -561,30 +562,23 @@ def duplicates_in_session(registration: Registration, *, ours: list[Participant]
     return pairs
 
 
+@functools.cache
 def _born_on(count: int) -> CompiledRead:
     """The read of the session's other live delegates born on one of `count` dates (its SQL built once, portal.compiled)."""
-    read = _BORN_ON.get(count)
-    if read is None:
 
-        def others(session_id: int, registration_id: int, *births: date) -> QuerySet[Participant]:
-            return (
-                Participant.objects.filter(
-                    date_of_birth__in=births, registration__session=session_id, registration__status__in=LIVE_STATUSES
-                )
-                .exclude(registration=registration_id)
-                .exclude(status=ParticipantStatus.REJECTED)
-                .order_by()  # sorting every candidate would join the session and the organization; only matches are sorted
-                .values_list(
-                    "pk", "family_name", "given_names", "date_of_birth", "nationality",
-                    "registration_id", "registration__organization_id", "registration__organization__name",
-                )
+    def others(session_id: int, registration_id: int, *births: date) -> QuerySet[Participant]:
+        return (
+            Participant.objects.filter(date_of_birth__in=births, registration__session=session_id, registration__status__in=LIVE_STATUSES)
+            .exclude(registration=registration_id)
+            .exclude(status=ParticipantStatus.REJECTED)
+            .order_by()  # sorting every candidate would join the session and the organization; only matches are sorted
+            .values_list(
+                "pk", "family_name", "given_names", "date_of_birth", "nationality",
+                "registration_id", "registration__organization_id", "registration__organization__name",
             )
+        )
 
-        read = _BORN_ON.setdefault(count, CompiledRead(others, kinds=(int, int, *[date] * count)))
-    return read
-
-
-_BORN_ON: dict[int, CompiledRead] = {}
+    return CompiledRead(others, kinds=(int, int, *[date] * count))
 
 
 def submit_registration(registration: Registration, *, by: User) -> Registration:
