@@ -336,7 +336,7 @@ def _locked_with_context(registration: Registration) -> Registration:
         locked.session, locked.organization = registration.session, registration.organization
         locked.umbrella_body = registration.umbrella_body
         return locked
-    context = Registration.objects.select_related("session__commission", "organization", "umbrella_body").get(pk=registration.pk)
+    context = selectors.registration_with_context.first(registration.pk)  # the locked row: it is there
     locked.session, locked.organization, locked.umbrella_body = context.session, context.organization, context.umbrella_body
     return locked
 
@@ -541,7 +541,7 @@ def duplicates_in_session(registration: Registration, *, ours: list[Participant]
     `ours`: the registration's participants, when the caller has just read them. Only the columns
     the comparison needs are read: people sharing a date of birth and a nationality are many at scale.
     """
-    ours = list(registration.participants.all()) if ours is None else ours
+    ours = selectors.participants_of(registration) if ours is None else ours
     births = sorted({p.date_of_birth for p in ours if p.date_of_birth})
     if not births:
         return []
@@ -660,7 +660,7 @@ def _submit_locked(
     if not registration.window_is_open:
         raise _window_refusal(session)
     if participants is None:
-        participants = list(registration.participants.all())
+        participants = selectors.participants_of(registration)
     problems = []
     if not participants:
         problems.append(_("Add at least one participant."))
@@ -880,7 +880,7 @@ def approve_registration(
             raise ValidationError(_("%(organization)s is on the rule 17 list: record the States' answer before deciding.") % {"organization": registration.organization})
         if registration.rule17_outcome == Rule17Outcome.OBJECTION:
             raise ValidationError(_("A State objected to %(organization)s under rule 17: the registration can only be rejected.") % {"organization": registration.organization})
-        participants = list(registration.participants.all())
+        participants = selectors.participants_of(registration)
         ids = {participant.pk for participant in participants}
         if not set(rejected) <= ids:
             raise ValidationError(_("The list of participants changed meanwhile. Reload the page; nothing was decided."))
