@@ -246,16 +246,19 @@ def test_a_passport_expiring_before_the_session_ends_is_refused(ecosoc_organizat
     assert Participant.objects.count() == 0
 
 
-def test_the_same_person_in_two_organizations_is_refused_and_csu_is_warned(ecosoc_organizations, focal_points, cnd, csu_officer):
-    first = draft(cnd, ecosoc_organizations["a"], focal_points["a"])
-    services.submit_registration(first, by=focal_points["a"])
-    second = services.start_registration(cnd, ecosoc_organizations["b"], by=focal_points["b"], channel=Channel.DIRECT)
-    # The same person, typed with other accents and case.
-    services.save_registration(
-        second, by=focal_points["b"], letter=ContentFile(PDF, name="l.pdf"),
-        participants=[person(1, family_name="MWANGI1", given_names="Gráce  wanjiru", email="other@prn.example")],
-    )
+def after_hras_delegation(cnd, organizations, focal_points, someone: ParticipantData) -> Registration:
+    """HRA's delegation submitted; PRN's draft with `someone` and a letter, ready to submit; no e-mail yet."""
+    services.submit_registration(draft(cnd, organizations["a"], focal_points["a"]), by=focal_points["a"])
+    second = services.start_registration(cnd, organizations["b"], by=focal_points["b"], channel=Channel.DIRECT)
+    services.save_registration(second, by=focal_points["b"], letter=ContentFile(PDF, name="l.pdf"), participants=[someone])
     mail.outbox.clear()
+    return second
+
+
+def test_the_same_person_in_two_organizations_is_refused_and_csu_is_warned(ecosoc_organizations, focal_points, cnd, csu_officer):
+    # The same person, typed with other accents and case.
+    someone = person(1, family_name="MWANGI1", given_names="Gráce  wanjiru", email="other@prn.example")
+    second = after_hras_delegation(cnd, ecosoc_organizations, focal_points, someone)
 
     with pytest.raises(ValidationError) as refused:
         services.submit_registration(second, by=focal_points["b"])
@@ -270,14 +273,8 @@ def test_the_same_person_in_two_organizations_is_refused_and_csu_is_warned(ecoso
 
 
 def test_the_same_name_and_birthday_of_another_nationality_is_another_person(ecosoc_organizations, focal_points, cnd, csu_officer):
-    first = draft(cnd, ecosoc_organizations["a"], focal_points["a"])
-    services.submit_registration(first, by=focal_points["a"])
-    second = services.start_registration(cnd, ecosoc_organizations["b"], by=focal_points["b"], channel=Channel.DIRECT)
-    services.save_registration(
-        second, by=focal_points["b"], letter=ContentFile(PDF, name="l.pdf"),
-        participants=[person(1, nationality="UG", email="other@prn.example")],  # the same name and birthday
-    )
-    mail.outbox.clear()
+    someone = person(1, nationality="UG", email="other@prn.example")  # the same name and birthday
+    second = after_hras_delegation(cnd, ecosoc_organizations, focal_points, someone)
 
     services.submit_registration(second, by=focal_points["b"])
 
