@@ -43,11 +43,18 @@ def test_an_id_that_matches_nothing_reads_nothing(draft):  # noqa: F811
     assert (selectors.registration_with_context(draft.pk + 1000), selectors.registration_with_context.first(draft.pk + 1000)) == ([], None)
 
 
-def test_the_sql_is_built_on_the_first_read_only_and_each_read_is_one_query(draft, organizations, focal_points, monkeypatch):  # noqa: F811
-    other = services.start_registration(draft.session, organizations["b"], by=focal_points["b"], channel="direct")
-    built = []
+@pytest.fixture
+def built(monkeypatch) -> list:
+    """Every compiler whose SQL is built from now on (Django's SQLCompiler.as_sql, counted)."""
+    compilers = []
     as_sql = SQLCompiler.as_sql
-    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *args, **kwargs: built.append(self) or as_sql(self, *args, **kwargs))
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *args, **kwargs: compilers.append(self) or as_sql(self, *args, **kwargs))
+    return compilers
+
+
+def test_the_sql_is_built_on_the_first_read_only_and_each_read_is_one_query(draft, organizations, focal_points, built):  # noqa: F811
+    other = services.start_registration(draft.session, organizations["b"], by=focal_points["b"], channel="direct")
+    built.clear()
     read = CompiledRead(lambda registration_id: Registration.objects.filter(pk=registration_id))
     with CaptureQueriesContext(connection) as first:
         found = read(draft.pk)
@@ -130,12 +137,10 @@ def test_a_value_of_another_type_than_the_sql_was_built_for_is_refused(draft, va
         (read if isinstance(values[0], datetime) else ids)(*values)
 
 
-def test_a_changed_setting_has_the_sql_built_again(draft, settings, monkeypatch):  # noqa: F811
+def test_a_changed_setting_has_the_sql_built_again(draft, settings, built):  # noqa: F811
     read = CompiledRead(lambda registration_id: Registration.objects.filter(pk=registration_id).order_by())
     read(draft.pk)
-    built = []
-    as_sql = SQLCompiler.as_sql
-    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *args, **kwargs: built.append(self) or as_sql(self, *args, **kwargs))
+    built.clear()
     read(draft.pk)
     settings.TIME_ZONE = "America/New_York"
     assert ([r.pk for r in read(draft.pk)], len(built)) == ([draft.pk], 1)
